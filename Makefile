@@ -1,0 +1,42 @@
+# The handful of targets people and CI both use. Every target sets up .venv first when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LANDING ?= data/landing
+WAREHOUSE ?= data/warehouse.duckdb
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: setup run test dev benchmark clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+
+## run: generate the demo feeds and materialise every asset into $(WAREHOUSE)
+run: setup
+	$(BIN)/sme-warehouse generate --out $(LANDING) --scale demo --quiet
+	$(BIN)/sme-warehouse run --landing $(LANDING) --warehouse $(WAREHOUSE)
+
+## test: the whole test suite (what CI runs)
+test: setup
+	$(BIN)/pytest
+
+## dev: the Dagster UI on the same definitions, at http://127.0.0.1:3000
+dev: setup
+	SME_LANDING_DIR=$(abspath $(LANDING)) SME_WAREHOUSE_PATH=$(abspath $(WAREHOUSE)) \
+		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+## benchmark: ingestion speed on national-scale employment files against DuckDB's own read
+benchmark: setup
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs

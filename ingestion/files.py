@@ -1,0 +1,116 @@
+"""Reading landing files: discovery, hashing, encoding detection and truncation detection.
+
+Everything here works on bytes and says what it found; deciding what to load is the loader's job.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.contracts import FeedContract
+
+_MONTH_IN_NAME = re.compile(r"(20\d{2})[-_]?(0[1-9]|1[0-2])")
+
+
+def discover(landing_dir: Path, contract: FeedContract) -> list[Path]:
+    """The feed's files in the landing folder, in name order (the order they are loaded in)."""
+    folder = Path(landing_dir) / contract.landing_subdir
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(contract.file_suffix))
+
+
+def month_of_file(path: Path) -> str | None:
+    """YYYY-MM named in a monthly file's name (nps_202403.csv -> 2024-03), if any."""
+    match = _MONTH_IN_NAME.search(Path(path).name)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, or why there is none."""
+
+    text: str | None
+    encoding: str | None
+    error: str | None = None
+
+
+def decode(data: bytes, preferred: str = "utf-8") -> Decoded:
+    """Decode with the preferred encoding first, then UTF-8 (BOM or not), then CP949.
+
+    A file that is neither is undecodable: the error names the first byte offset and line that fail.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = list(dict.fromkeys([preferred, "utf-8", "cp949"]))
+    failures = []
+    for encoding in candidates:
+        try:
+            return Decoded(data.decode(encoding), encoding)
+        except UnicodeDecodeError as exc:
+            failures.append((encoding, exc.start))
+    encoding, offset = max(failures, key=lambda f: f[1])
+    line = data.count(b"\n", 0, offset) + 1
+    tried = ", ".join(enc for enc, _ in failures)
+    return Decoded(None, None, f"not decodable as {tried}: byte {offset} (line {line}) is invalid in {encoding}")
+
+
+def lenient_lines(data: bytes) -> list[str]:
+    """The file's lines as best-effort text, for quarantining a file that cannot be read properly.
+
+    Lines are split on the newline byte alone (a wrong encoding must not invent line breaks); a line holding
+    nothing but NUL bytes and spaces (the tail of a UTF-16 newline) counts as empty.
+    """
+    encoding = "utf-8" if _mostly_utf8(data) else "cp949"
+    lines = [line.decode(encoding, errors="backslashreplace") for line in data.split(b"\n")]
+    return [line if line.strip("\x00\r ") else "" for line in lines]
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    sample = data[:65536]
+    return sample.decode("utf-8", errors="replace").count("\ufffd") <= sample.decode("cp949", errors="replace").count("\ufffd")
+
+
+def truncation(text: str, suffix: str) -> str | None:
+    """Why the text looks cut off in the middle of its last record, or None if it ends cleanly.
+
+    A CSV's last record is incomplete when it has fewer fields than the header; a JSON Lines file's when its
+    last line does not parse. Either way the file has no final newline.
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    head, _, last = text.rpartition("\n")
+    if suffix == ".jsonl":
+        try:
+            json.loads(last)
+            return None
+        except ValueError:
+            return f"file ends without a newline inside line {head.count(chr(10)) + 2}, which is not complete JSON"
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    fields = next(csv.reader(io.StringIO(last)), [])
+    if len(fields) < len(header):
+        row = head.count("\n") + 2
+        return f"file ends without a newline inside row {row}, which has {len(fields)} of {len(header)} fields"
+    return None
+
+
+def cut_inside_character(data: bytes, preferred: str) -> str | None:
+    """Why an undecodable file is in fact a truncated one: everything decodes but its unfinished last line."""
+    if data.endswith(b"\n") or b"\n" not in data:
+        return None
+    complete = data[:data.rfind(b"\n") + 1]
+    if decode(complete, preferred).text is None:
+        return None
+    row = complete.count(b"\n") + 1
+    return f"file ends without a newline inside row {row}, cut in the middle of a character"

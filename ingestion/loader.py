@@ -1,0 +1,259 @@
+"""The transactional loader: every landing file lands whole or not at all, and every row is accounted for.
+
+For each file the loader records one row in `audit.ingest_files`, loads its accepted rows into the feed's raw
+table and its rejected rows into `audit.quarantine`, then proves rows read = rows loaded + rows quarantined
+from the tables themselves before it commits. One transaction per file: a run killed mid-file leaves nothing
+of that file behind, and the next run loads it again from the start.
+
+Re-delivery is idempotent. A file already loaded with the same content is skipped; the same content under a new
+name is recorded as a duplicate and loads nothing; a corrected file under a known name replaces its earlier
+version's rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingestion.contracts import FeedContract
+from ingestion.contracts import employment, firms, funding
+from ingestion.files import cut_inside_character, decode, discover, lenient_lines, sha256_of, truncation
+from ingestion.parsers import PARSERS, HeaderError, parse_employment
+
+CONTRACTS: dict[str, FeedContract] = {c.name: c for c in (firms.CONTRACT, funding.CONTRACT, employment.CONTRACT)}
+
+AUDIT_DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.ingest_files (
+    file_path VARCHAR NOT NULL,        -- relative to the landing folder, e.g. firms/busan_2024_01.csv
+    feed VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    encoding VARCHAR,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    status VARCHAR NOT NULL,           -- loaded | loaded_with_quarantine | rejected | duplicate | superseded
+    error VARCHAR,
+    duplicate_of VARCHAR,
+    load_batch_id VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    feed VARCHAR NOT NULL,
+    file_path VARCHAR NOT NULL,
+    source_row BIGINT,
+    raw_content VARCHAR,
+    reason_code VARCHAR NOT NULL,
+    message VARCHAR NOT NULL,
+    source_sha256 VARCHAR NOT NULL,
+    load_batch_id VARCHAR NOT NULL,
+    quarantined_at TIMESTAMP NOT NULL
+);
+"""
+
+# Rules that need the rows already loaded from other files, applied in SQL before the insert.
+_CROSS_FILE_RULES = {
+    "funding": ("duplicate_event_id",
+                "event_id IN (SELECT event_id FROM raw.funding)",
+                "'event_id ''' || event_id || ''' was already loaded from another file'"),
+}
+
+
+class ReconciliationError(RuntimeError):
+    """Rows read differ from rows loaded plus rows quarantined: something would be lost."""
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one landing file."""
+
+    file_path: str
+    feed: str
+    status: str          # loaded | loaded_with_quarantine | rejected | duplicate | unchanged
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass
+class LoadSummary:
+    """Everything one call to the loader did, file by file."""
+
+    batch_id: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(f, attribute) for f in self.files)
+
+    @property
+    def files_by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for outcome in self.files:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return counts
+
+
+def new_batch_id() -> str:
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)
+    for contract in CONTRACTS.values():
+        con.execute(contract.create_table_sql())
+
+
+def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] = tuple(CONTRACTS),
+                 paths: Iterable[Path] | None = None, batch_id: str | None = None) -> LoadSummary:
+    """Load the landing folder's files of the given feeds (or only `paths`) into the warehouse."""
+    landing_dir = Path(landing_dir)
+    summary = LoadSummary(batch_id or new_batch_id())
+    Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse_path)) as con:
+        ensure_schema(con)
+        wanted = {Path(p).resolve() for p in paths} if paths is not None else None
+        for feed in feeds:
+            contract = CONTRACTS[feed]
+            for path in discover(landing_dir, contract):
+                if wanted is None or path.resolve() in wanted:
+                    summary.files.append(load_file(con, landing_dir, path, contract, summary.batch_id))
+    return summary
+
+
+def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, contract: FeedContract,
+              batch_id: str) -> FileOutcome:
+    """Load one file in one transaction and reconcile it before committing."""
+    data = path.read_bytes()
+    rel_path = path.relative_to(landing_dir).as_posix()
+    sha = sha256_of(data)
+    earlier = con.execute(
+        "SELECT file_path, sha256 FROM audit.ingest_files WHERE (file_path = ? OR sha256 = ?) "
+        "AND status <> 'superseded' ORDER BY loaded_at", [rel_path, sha]).fetchall()
+    if (rel_path, sha) in earlier:
+        return FileOutcome(rel_path, contract.name, "unchanged")
+    same_content = [p for p, s in earlier if s == sha]
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if same_content:
+        outcome = FileOutcome(rel_path, contract.name, "duplicate",
+                              error=f"same content (sha256 {sha[:12]}…) as {same_content[0]}, already loaded")
+        _record_file(con, outcome, contract, sha, len(data), None, same_content[0], batch_id, now)
+        return outcome
+    parsed = _parse(con, data, rel_path, path, contract)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if any(p == rel_path for p, _ in earlier):
+            _retire_earlier_version(con, contract, rel_path)
+        outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A file parsed into the `incoming_ok` / `incoming_bad` temporary tables, or rejected whole."""
+
+    rows_read: int
+    encoding: str | None
+    reject_reason: str | None = None
+    reject_error: str | None = None
+
+
+def _retire_earlier_version(con: duckdb.DuckDBPyConnection, contract: FeedContract, rel_path: str) -> None:
+    con.execute(f"DELETE FROM {contract.raw_table} WHERE source_file = ?", [rel_path])
+    con.execute("DELETE FROM audit.quarantine WHERE file_path = ?", [rel_path])
+    con.execute("UPDATE audit.ingest_files SET status = 'superseded' WHERE file_path = ?", [rel_path])
+
+
+def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract) -> _Parsed:
+    """Decode and validate outside the write transaction; a file that cannot be read is quarantined whole."""
+    preferred = employment.ENCODING if contract is employment.CONTRACT else "utf-8"
+    decoded = decode(data, preferred)
+    reason, error = None, None
+    if decoded.text is None:
+        cut = cut_inside_character(data, preferred)
+        reason, error = ("file_truncated", cut) if cut else ("file_undecodable", decoded.error)
+    elif (cut := truncation(decoded.text, contract.file_suffix)) is not None:
+        reason, error = "file_truncated", cut
+    else:
+        try:
+            if contract is employment.CONTRACT:
+                rows_read = parse_employment(con, decoded.text, rel_path, decoded.encoding, path)
+            else:
+                rows_read = PARSERS[contract.name](con, decoded.text, rel_path)
+            return _Parsed(rows_read, decoded.encoding)
+        except HeaderError as exc:
+            reason, error = "file_bad_header", str(exc)
+    rows_read = _quarantine_whole_file(con, data, decoded, rel_path, contract, reason, error)
+    return _Parsed(rows_read, decoded.encoding, reason, f"{rel_path}: {error}")
+
+
+def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, sha: str, size: int,
+                  batch_id: str, now: dt.datetime) -> FileOutcome:
+    if parsed.reject_reason is None:
+        _apply_cross_file_rules(con, contract, rel_path)
+    _insert_incoming(con, contract, rel_path, sha, batch_id, now)
+    loaded, quarantined = con.execute(
+        f"SELECT (SELECT count(*) FROM {contract.raw_table} WHERE source_file = $p AND source_sha256 = $s), "
+        "(SELECT count(*) FROM audit.quarantine WHERE file_path = $p AND source_sha256 = $s)",
+        {"p": rel_path, "s": sha}).fetchone()
+    if parsed.rows_read != loaded + quarantined:
+        raise ReconciliationError(f"{rel_path}: read {parsed.rows_read} rows but loaded {loaded} and quarantined "
+                                  f"{quarantined}; {parsed.rows_read - loaded - quarantined} rows unaccounted for")
+    status = "rejected" if parsed.reject_reason else ("loaded_with_quarantine" if quarantined else "loaded")
+    outcome = FileOutcome(rel_path, contract.name, status, parsed.rows_read, loaded, quarantined, parsed.reject_error)
+    _record_file(con, outcome, contract, sha, size, parsed.encoding, None, batch_id, now)
+    return outcome
+
+
+def _quarantine_whole_file(con, data: bytes, decoded, rel_path: str, contract: FeedContract, reason: str,
+                           error: str) -> int:
+    """Put every record of an unreadable file in quarantine with the file-level reason."""
+    lines = decoded.text.splitlines() if decoded.text is not None else lenient_lines(data)
+    first_row = 2 if contract.file_suffix == ".csv" else 1
+    records = [(n, line) for n, line in enumerate(lines[first_row - 1:], start=first_row) if line.strip()]
+    frame = pd.DataFrame({"source_row": [n for n, _ in records], "raw_content": [line for _, line in records]})
+    con.register("rejected_file_rows", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE incoming_bad AS SELECT CAST(source_row AS BIGINT) AS source_row, "
+                "CAST(raw_content AS VARCHAR) AS raw_content, $reason AS reason_code, "
+                "$path || ' row ' || source_row || ': file rejected, ' || $error AS message FROM rejected_file_rows",
+                {"reason": reason, "path": rel_path, "error": error})
+    con.unregister("rejected_file_rows")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_ok AS SELECT * FROM {contract.raw_table} LIMIT 0")
+    return len(records)
+
+
+def _apply_cross_file_rules(con, contract: FeedContract, rel_path: str) -> None:
+    if contract.name not in _CROSS_FILE_RULES:
+        return
+    reason, condition, detail = _CROSS_FILE_RULES[contract.name]
+    con.execute(f"INSERT INTO incoming_bad SELECT source_row, raw_content, '{reason}', "
+                f"$path || ' row ' || source_row || ': ' || {detail} FROM incoming_ok WHERE {condition}",
+                {"path": rel_path})
+    con.execute(f"DELETE FROM incoming_ok WHERE {condition}")
+
+
+def _insert_incoming(con, contract: FeedContract, rel_path: str, sha: str, batch_id: str, now: dt.datetime) -> None:
+    columns = ", ".join(contract.column_names)
+    con.execute(f"INSERT INTO {contract.raw_table} SELECT {columns}, $path, source_row, $sha, $batch, $now "
+                "FROM incoming_ok ORDER BY source_row", {"path": rel_path, "sha": sha, "batch": batch_id, "now": now})
+    con.execute("INSERT INTO audit.quarantine SELECT $feed, $path, source_row, raw_content, reason_code, message, "
+                "$sha, $batch, $now FROM incoming_bad ORDER BY source_row",
+                {"feed": contract.name, "path": rel_path, "sha": sha, "batch": batch_id, "now": now})
+
+
+def _record_file(con, outcome: FileOutcome, contract: FeedContract, sha: str, size: int, encoding: str | None,
+                 duplicate_of: str | None, batch_id: str, now: dt.datetime) -> None:
+    con.execute("INSERT INTO audit.ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [outcome.file_path, contract.name, sha, size, encoding, outcome.rows_read, outcome.rows_loaded,
+                 outcome.rows_quarantined, outcome.status, outcome.error, duplicate_of, batch_id, now])

@@ -1,0 +1,1 @@
+"""Orchestration: Dagster definitions over `ingestion/`, the dbt project and `quality/`, plus the CLI."""

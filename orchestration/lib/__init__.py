@@ -1,0 +1,1 @@
+"""Code shared by the Dagster definitions: resources and the dbt translator."""

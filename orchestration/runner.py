@@ -1,0 +1,79 @@
+"""Running the whole warehouse in-process, as `sme-warehouse run` and `make run` do.
+
+The run covers every employment month that has a file in the landing folder (one single-run backfill over that
+range) and every unpartitioned asset, using the definitions `dagster dev` shows.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from ingestion.files import discover, month_of_file
+from ingestion.loader import CONTRACTS
+from orchestration.settings import Settings
+
+
+@dataclass
+class RunOutcome:
+    """What a run did, in the figures the summary prints."""
+
+    success: bool
+    run_id: str
+    failed_steps: list[str] = field(default_factory=list)
+    failure_messages: list[str] = field(default_factory=list)
+    figures: dict[str, int] = field(default_factory=dict)
+    tables_built: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"run {self.run_id}: {'succeeded' if self.success else 'FAILED'}"]
+        lines += [f"  {name}: {value}" for name, value in self.figures.items()]
+        lines.append(f"  tables built: {len(self.tables_built)}")
+        for step, message in zip(self.failed_steps, self.failure_messages):
+            lines.append(f"  failed step {step}: {message}")
+        return "\n".join(lines)
+
+
+def employment_partition_range(settings: Settings) -> tuple[str, str] | None:
+    months = sorted({m for p in discover(settings.landing_dir, CONTRACTS["employment"]) if (m := month_of_file(p))})
+    return (f"{months[0]}-01", f"{months[-1]}-01") if months else None
+
+
+def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str]]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        files, read, loaded, quarantined = con.execute(
+            "SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_quarantined), 0) FROM audit.ingest_files WHERE load_batch_id = ?", [run_id]).fetchone()
+        tables = [f"{s}.{t}" for s, t in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('raw', 'audit') ORDER BY 1, 2").fetchall()]
+    return ({"files loaded this run": files, "rows read": read, "rows loaded": loaded,
+             "rows quarantined": quarantined}, tables)
+
+
+def run_warehouse(settings: Settings) -> RunOutcome:
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("warehouse_job")
+    partition_range = employment_partition_range(settings)
+    tags = {}
+    if partition_range:
+        tags = {"dagster/asset_partition_range_start": partition_range[0],
+                "dagster/asset_partition_range_end": partition_range[1]}
+    else:
+        job = defs.resolve_implicit_global_asset_job_def().get_subset(
+            asset_selection={k for k in defs.resolve_all_asset_keys() if k != dg.AssetKey(["raw", "employment"])})
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False)
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    outcome = RunOutcome(success=result.success, run_id=result.run_id,
+                         failed_steps=[e.step_key for e in failures],
+                         failure_messages=[e.step_failure_data.error.message.strip().splitlines()[0]
+                                           if e.step_failure_data.error else "failed" for e in failures])
+    if settings.warehouse_path.exists():
+        outcome.figures, outcome.tables_built = _figures(settings, result.run_id)
+    return outcome
+

@@ -1,0 +1,178 @@
+"""The loader on hand-made landing folders: quirks accepted, bad rows quarantined with reasons, nothing lost."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from ingestion.loader import load_landing
+from tests.handmade import (EMPLOYMENT_HEADER, funding_event, workplace_row, write_employment, write_firms,
+                            write_funding)
+
+FIRM = ["134-86-72683", "(주)한빛정밀", "부산", "29199", "초정밀 소재부품", "주축", "선도", "2023-05-10", ""]
+
+
+def query(warehouse, sql, params=None):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def reconciles(warehouse):
+    """Every file: rows read = loaded + quarantined, from the tables themselves (not the audit figures)."""
+    return query(warehouse, """
+        SELECT f.file_path, f.rows_read,
+               (SELECT count(*) FROM raw.firms r WHERE r.source_file = f.file_path AND r.source_sha256 = f.sha256)
+             + (SELECT count(*) FROM raw.funding r WHERE r.source_file = f.file_path AND r.source_sha256 = f.sha256)
+             + (SELECT count(*) FROM raw.employment r WHERE r.source_file = f.file_path AND r.source_sha256 = f.sha256)
+             + (SELECT count(*) FROM audit.quarantine q WHERE q.file_path = f.file_path AND q.source_sha256 = f.sha256)
+        FROM audit.ingest_files f WHERE f.status NOT IN ('duplicate', 'superseded')""")
+
+
+@pytest.fixture
+def landing(tmp_path):
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    return tmp_path / "warehouse.duckdb"
+
+
+def test_firm_file_quirks_load_and_bad_rows_are_quarantined_with_file_row_and_reason(landing, warehouse):
+    write_firms(landing, "busan_2023_01.csv", [
+        FIRM,
+        ["1168200276", "주식회사 대한", "강원도", "26299", "", "주축", "예비", "2023.06.01", ""],     # legacy name
+        ["220-81-62517", "Daehan Tech", "42", "27112", "", "미래", "잠재", "20230701", "20240101"],  # legacy code
+        ["123-45-67890", "오류", "부산", "29199", "", "주축", "잠재", "2023-05-10", ""],
+        ["134-86-72683", "오류", "화성도", "29199", "", "주축", "잠재", "2023-05-10", ""],
+        ["134-86-72683", "오류", "광주시", "29199", "", "주축", "잠재", "2023-05-10", ""],
+        ["134-86-72683", "오류", "부산", "29199", "", "주축", "잠재", "2024-02-30", ""],
+        ["134-86-72683", "오류", "부산", "29199", "", "주축", "최고", "2024-02-01", ""],
+        ["134-86-72683", "오류", "부산"],
+    ], encoding="utf-8-sig")
+    write_firms(landing, "gangwon_2023_01.csv", [FIRM], encoding="cp949")
+    summary = load_landing(landing, warehouse)
+    assert [(f.file_path, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in summary.files] == [
+        ("firms/busan_2023_01.csv", "loaded_with_quarantine", 9, 3, 6),
+        ("firms/gangwon_2023_01.csv", "loaded", 1, 1, 0)]
+    assert query(warehouse, "SELECT region_as_delivered, region_code, designated_on::VARCHAR, withdrawn_on::VARCHAR "
+                            "FROM raw.firms WHERE source_file LIKE '%busan%' ORDER BY source_row") == [
+        ("부산", "26", "2023-05-10", None), ("강원도", "51", "2023-06-01", None),
+        ("42", "51", "2023-07-01", "2024-01-01")]
+    quarantined = query(warehouse, "SELECT source_row, reason_code, message FROM audit.quarantine ORDER BY 1")
+    assert [(row, reason) for row, reason, _ in quarantined] == [
+        (5, "invalid_brn"), (6, "unknown_region"), (7, "ambiguous_region"), (8, "invalid_date"),
+        (9, "invalid_value"), (10, "wrong_field_count")]
+    assert quarantined[0][2].startswith("firms/busan_2023_01.csv row 5: ") and "123-45-67890" in quarantined[0][2]
+    assert all(read == accounted for _, read, accounted in reconciles(warehouse))
+
+
+def test_funding_lines_malformed_duplicated_or_unsigned_are_quarantined(landing, warehouse):
+    write_funding(landing, "funding_202403.jsonl", [
+        funding_event("E1"),
+        funding_event("E2", brn="1348672683", amount=-50_000_000, reverses="E1"),
+        '{"event_id": "E3", "brn": "134-86-72683", "amount_krw": ',
+        funding_event("E1", amount=10),
+        funding_event("E4", amount=-5),
+        funding_event("E5", program="MOON"),
+        funding_event("E6", paid_on="2024-13-01"),
+        funding_event("E7", brn="123-45-67890"),
+    ])
+    write_funding(landing, "funding_202404.jsonl", [funding_event("E2", amount=7), funding_event("E8")])
+    load_landing(landing, warehouse)
+    assert query(warehouse, "SELECT event_id, amount_krw, reverses FROM raw.funding ORDER BY event_id") == [
+        ("E1", 50_000_000, None), ("E2", -50_000_000, "E1"), ("E8", 50_000_000, None)]
+    assert query(warehouse, "SELECT file_path, source_row, reason_code FROM audit.quarantine "
+                            "ORDER BY file_path, source_row") == [
+        ("funding/funding_202403.jsonl", 3, "malformed_json"), ("funding/funding_202403.jsonl", 4, "duplicate_event_id"),
+        ("funding/funding_202403.jsonl", 5, "sign_mismatch"), ("funding/funding_202403.jsonl", 6, "invalid_value"),
+        ("funding/funding_202403.jsonl", 7, "invalid_date"), ("funding/funding_202403.jsonl", 8, "invalid_brn"),
+        ("funding/funding_202404.jsonl", 1, "duplicate_event_id")]
+    assert all(read == accounted for _, read, accounted in reconciles(warehouse))
+
+
+def test_employment_file_as_the_public_dataset_ships_it(landing, warehouse):
+    header = list(EMPLOYMENT_HEADER)
+    header[1], header[18] = " " + header[1], " " + header[18]          # leading spaces some releases carry
+    good = workplace_row(month="2023-05", region="42")                # YYYY-MM month, legacy 강원 code
+    negative = workplace_row(month="2023-05", subscribers=-3)
+    bad_region = workplace_row(month="2023-05", region="99")
+    bad_date = workplace_row(month="2023-05")
+    bad_date[15] = "20230230"
+    write_employment(landing, "nps_202305.csv", [good, good, negative, good[:12], bad_region, bad_date, good],
+                     header=header)
+    summary = load_landing(landing, warehouse)
+    assert (summary.files[0].rows_read, summary.files[0].rows_loaded, summary.files[0].rows_quarantined) == (7, 3, 4)
+    assert query(warehouse, "SELECT source_row, data_month::VARCHAR, region_code, region_code_as_delivered, "
+                            "workplace_name, subscribers FROM raw.employment ORDER BY source_row") == [
+        (2, "2023-05-01", "51", "42", "(주)한빛정밀", 12), (3, "2023-05-01", "51", "42", "(주)한빛정밀", 12),
+        (8, "2023-05-01", "51", "42", "(주)한빛정밀", 12)]   # exact duplicates kept raw; staging deduplicates
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine ORDER BY 1") == [
+        (4, "negative_headcount"), (5, "wrong_field_count"), (6, "unknown_region"), (7, "invalid_date")]
+    assert all(read == accounted for _, read, accounted in reconciles(warehouse))
+
+
+def test_unreadable_files_are_rejected_whole_and_the_rest_of_the_batch_loads(landing, warehouse):
+    write_employment(landing, "nps_202401.csv", [workplace_row()])
+    truncated = write_employment(landing, "nps_202402.csv", [workplace_row("202402"), workplace_row("202402")])
+    truncated.write_bytes(truncated.read_bytes()[:-40])
+    write_firms(landing, "jeju_2024_01.csv", [FIRM[:2] + ["제주", *FIRM[3:]]], encoding="utf-16")
+    summary = load_landing(landing, warehouse)
+    by_file = {f.file_path: f for f in summary.files}
+    assert by_file["employment/nps_202401.csv"].status == "loaded"
+    assert by_file["employment/nps_202402.csv"].status == "rejected"
+    assert "employment/nps_202402.csv" in by_file["employment/nps_202402.csv"].error
+    assert "row 3" in by_file["employment/nps_202402.csv"].error
+    assert by_file["firms/jeju_2024_01.csv"].status == "rejected"
+    assert "not decodable" in by_file["firms/jeju_2024_01.csv"].error
+    assert query(warehouse, "SELECT file_path, reason_code, count(*) FROM audit.quarantine GROUP BY ALL ORDER BY 1") == [
+        ("employment/nps_202402.csv", "file_truncated", 2), ("firms/jeju_2024_01.csv", "file_undecodable", 1)]
+    assert all(read == accounted for _, read, accounted in reconciles(warehouse))
+
+
+def test_redelivery_is_idempotent_and_a_corrected_file_replaces_its_earlier_version(landing, warehouse):
+    original = write_firms(landing, "busan_2023_01.csv", [FIRM])
+    load_landing(landing, warehouse)
+    assert [f.status for f in load_landing(landing, warehouse).files] == ["unchanged"]
+    (landing / "firms" / "busan_2023_01_resent.csv").write_bytes(original.read_bytes())
+    assert [f.status for f in load_landing(landing, warehouse).files] == ["unchanged", "duplicate"]
+    assert query(warehouse, "SELECT count(*) FROM raw.firms") == [(1,)]
+    assert query(warehouse, "SELECT duplicate_of FROM audit.ingest_files WHERE status = 'duplicate'") == [
+        ("firms/busan_2023_01.csv",)]
+
+    write_firms(landing, "busan_2023_01.csv", [FIRM, ["1168200276", "주식회사 대한", "부산", "26299", "", "주축",
+                                                      "예비", "2023-06-01", ""]])
+    summary = load_landing(landing, warehouse)
+    assert [f.status for f in summary.files] == ["loaded", "unchanged"]
+    assert query(warehouse, "SELECT count(*) FROM raw.firms") == [(2,)]
+    assert query(warehouse, "SELECT status, rows_loaded FROM audit.ingest_files "
+                            "WHERE file_path = 'firms/busan_2023_01.csv' ORDER BY loaded_at") == [
+        ("superseded", 1), ("loaded", 2)]
+
+
+def test_a_run_killed_mid_load_leaves_no_partial_file_and_the_next_run_completes(landing, warehouse, tmp_path):
+    write_employment(landing, "nps_202401.csv", [workplace_row() for _ in range(500)])
+    write_employment(landing, "nps_202402.csv", [workplace_row("202402") for _ in range(500)])
+    # The child process dies with SIGKILL after writing the second file's rows, before that file commits.
+    script = textwrap.dedent(f"""
+        import os, signal
+        import ingestion.loader as loader
+        real_record = loader._record_file
+        def record_then_die(con, outcome, *args):
+            if outcome.file_path.endswith("nps_202402.csv"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_record(con, outcome, *args)
+        loader._record_file = record_then_die
+        loader.load_landing({str(landing)!r}, {str(warehouse)!r})
+    """)
+    child = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd())
+    assert child.returncode == -signal.SIGKILL
+    assert query(warehouse, "SELECT source_file, count(*) FROM raw.employment GROUP BY 1") == [
+        ("employment/nps_202401.csv", 500)]
+    summary = load_landing(landing, warehouse)
+    assert [(f.file_path, f.status) for f in summary.files] == [
+        ("employment/nps_202401.csv", "unchanged"), ("employment/nps_202402.csv", "loaded")]
+    assert query(warehouse, "SELECT count(*) FROM raw.employment") == [(1000,)]
