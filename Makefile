@@ -8,6 +8,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup run test dev benchmark clean
 

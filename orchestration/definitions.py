@@ -7,6 +7,7 @@ from __future__ import annotations
 import dagster as dg
 
 import orchestration.defs
+from orchestration.lib.dbt import dbt_resource
 from orchestration.lib.resources import WarehouseResource
 from orchestration.settings import REPO_ROOT, Settings
 
@@ -17,6 +18,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     loaded = dg.load_defs(orchestration.defs, project_root=REPO_ROOT)
     return dg.Definitions.merge(loaded, dg.Definitions(resources={
         "warehouse": WarehouseResource.from_settings(settings),
+        "dbt": dbt_resource(),
     }))
 
 

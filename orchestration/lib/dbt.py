@@ -1,0 +1,56 @@
+"""The dbt project as Dagster sees it: where it lives, which target it uses, and how its nodes are named.
+
+Asset keys follow the warehouse: a model in schema `marts` named `fct_region_stage` is `marts/fct_region_stage`,
+the table BI tools query; dbt sources carry `meta.dagster.asset_key`, so `raw/firms` is both the ingestion asset
+and the source dbt reads. Groups follow the layer (reference, staging, intermediate, marts, kpi).
+"""
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+DBT_TARGET = os.environ.get("SME_DBT_TARGET", "duckdb")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=DBT_TARGET)
+
+_LAYER_OWNERS = {"kpi": ["team:sme-kpi-office"], "marts": ["team:sme-data-engineering"]}
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Keys `<schema>/<name>`, groups by layer, owners per layer."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return dbt_resource_props.get("schema")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return _LAYER_OWNERS.get(dbt_resource_props.get("schema"), ["team:sme-data-engineering"])
+
+
+def dbt_resource() -> DbtCliResource:
+    """The dbt CLI of the interpreter running Dagster, so a venv need not be on PATH."""
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+
+
+def prepare_dbt_manifest() -> Path:
+    """Parse the dbt project into target/manifest.json (what the dbt assets are built from)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    dbt_project.preparer.prepare(dbt_project)
+    return dbt_project.manifest_path
