@@ -12,6 +12,7 @@ version's rows.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import pandas as pd
 from ingestion.contracts import FeedContract
 from ingestion.contracts import employment, firms, funding
 from ingestion.files import cut_inside_character, decode, discover, lenient_lines, sha256_of, truncation
-from ingestion.parsers import PARSERS, HeaderError, parse_employment
+from ingestion.parsers import PARSERS, HeaderError, parse_employment, reset_incoming
 
 CONTRACTS: dict[str, FeedContract] = {c.name: c for c in (firms.CONTRACT, funding.CONTRACT, employment.CONTRACT)}
 
@@ -146,16 +147,17 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
                               error=f"same content (sha256 {sha[:12]}…) as {same_content[0]}, already loaded")
         _record_file(con, outcome, contract, sha, len(data), None, same_content[0], batch_id, now)
         return outcome
-    parsed = _parse(con, data, rel_path, path, contract)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if any(p == rel_path for p, _ in earlier):
-            _retire_earlier_version(con, contract, rel_path)
-        outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with tempfile.TemporaryDirectory(prefix="sme_load_") as scratch:
+        parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if any(p == rel_path for p, _ in earlier):
+                _retire_earlier_version(con, contract, rel_path)
+            outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     return outcome
 
 
@@ -175,10 +177,11 @@ def _retire_earlier_version(con: duckdb.DuckDBPyConnection, contract: FeedContra
     con.execute("UPDATE audit.ingest_files SET status = 'superseded' WHERE file_path = ?", [rel_path])
 
 
-def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract) -> _Parsed:
+def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, scratch: Path) -> _Parsed:
     """Decode and validate outside the write transaction; a file that cannot be read is quarantined whole."""
     preferred = employment.ENCODING if contract is employment.CONTRACT else "utf-8"
     decoded = decode(data, preferred)
+    reset_incoming(con)
     reason, error = None, None
     if decoded.text is None:
         cut = cut_inside_character(data, preferred)
@@ -188,7 +191,7 @@ def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract) 
     else:
         try:
             if contract is employment.CONTRACT:
-                rows_read = parse_employment(con, decoded.text, rel_path, decoded.encoding, path)
+                rows_read = parse_employment(con, decoded.text, rel_path, decoded.encoding, path, scratch)
             else:
                 rows_read = PARSERS[contract.name](con, decoded.text, rel_path)
             return _Parsed(rows_read, decoded.encoding)
@@ -246,9 +249,9 @@ def _apply_cross_file_rules(con, contract: FeedContract, rel_path: str) -> None:
 def _insert_incoming(con, contract: FeedContract, rel_path: str, sha: str, batch_id: str, now: dt.datetime) -> None:
     columns = ", ".join(contract.column_names)
     con.execute(f"INSERT INTO {contract.raw_table} SELECT {columns}, $path, source_row, $sha, $batch, $now "
-                "FROM incoming_ok ORDER BY source_row", {"path": rel_path, "sha": sha, "batch": batch_id, "now": now})
+                "FROM incoming_ok", {"path": rel_path, "sha": sha, "batch": batch_id, "now": now})
     con.execute("INSERT INTO audit.quarantine SELECT $feed, $path, source_row, raw_content, reason_code, message, "
-                "$sha, $batch, $now FROM incoming_bad ORDER BY source_row",
+                "$sha, $batch, $now FROM incoming_bad",
                 {"feed": contract.name, "path": rel_path, "sha": sha, "batch": batch_id, "now": now})
 
 

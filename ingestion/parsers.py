@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -29,6 +27,14 @@ BAD_COLUMNS = ("source_row", "raw_content", "reason_code", "message")
 
 class HeaderError(ValueError):
     """The file's header does not carry the contract's columns."""
+
+
+def reset_incoming(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the previous file's `incoming_*` relations, whichever kind (table or view) they were."""
+    for name, kind in con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                                  "WHERE table_catalog = 'temp' AND table_name IN ('incoming_ok', 'incoming_bad')"
+                                  ).fetchall():
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
 
 def _store(con: duckdb.DuckDBPyConnection, contract: FeedContract, ok: list[tuple], bad: list[tuple]) -> None:
@@ -156,106 +162,112 @@ def parse_funding(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> i
     return rows_read
 
 
-def _employment_select(known_codes: dict[str, str]) -> str:
-    """SQL that types and validates the employment columns, giving each row its first failing reason."""
+_EMPLOYMENT_READ_TYPES = {
+    "enrolment_status": "SMALLINT", "workplace_type": "SMALLINT", "covered_from": "DATE", "reregistered_on": "DATE",
+    "withdrawn_on": "DATE", "subscribers": "INTEGER", "billed_krw": "BIGINT", "new_subscribers": "INTEGER",
+    "lost_subscribers": "INTEGER",
+}
+_READER_REASONS = {"MISSING COLUMNS": "wrong_field_count", "TOO MANY COLUMNS": "wrong_field_count"}
+
+
+def _employment_checks(known_codes: dict[str, str], source: str) -> str:
+    """SQL over `source` (a scan of the file) giving each row its first failing rule as 'reason|detail', or NULL."""
     codes = ", ".join(f"('{old}', '{new}')" for old, new in sorted(known_codes.items()))
-    date_checks = " ".join(
-        f"WHEN nullif(trim({c}), '') IS NOT NULL AND try_strptime(trim({c}), '%Y%m%d') IS NULL "
-        f"THEN 'invalid_date|{c} ''' || {c} || ''' is not a real YYYYMMDD date' "
-        for c in employment_contract.DATE_COLUMNS)
-    count_checks = " ".join(
-        f"WHEN nullif(trim({c}), '') IS NOT NULL AND try_cast(trim({c}) AS INTEGER) IS NULL "
-        f"THEN 'invalid_value|{c} ''' || {c} || ''' is not a whole number' "
-        f"WHEN try_cast(trim({c}) AS INTEGER) < 0 "
-        f"THEN 'negative_headcount|{c} is ' || trim({c}) || ', a count cannot be negative' "
-        for c in employment_contract.COUNT_COLUMNS)
+    negative = " ".join(f"WHEN {c} < 0 THEN 'negative_headcount|{c} is ' || {c} || ', a count cannot be negative'"
+                        for c in employment_contract.COUNT_COLUMNS)
     return f"""
-    WITH region_codes(code, current_code) AS (VALUES {codes}),
-    checked AS (
-        SELECT s.rowid AS seq, s.*, r.current_code,
-            CASE
-                WHEN NOT regexp_full_match(trim(data_month), '\\d{{4}}-?(0[1-9]|1[0-2])')
-                    THEN 'invalid_month|자료생성년월 ''' || coalesce(data_month, '') || ''' is not YYYYMM or YYYY-MM'
-                WHEN nullif(trim(workplace_name), '') IS NULL THEN 'missing_value|사업장명 is empty'
-                WHEN NOT regexp_full_match(trim(brn_prefix), '\\d{{6}}[*\\-]*')
-                    THEN 'invalid_brn|사업자등록번호 ''' || coalesce(brn_prefix, '') || ''' is not a 6-digit prefix'
-                WHEN trim(enrolment_status) NOT IN ('1', '2') OR enrolment_status IS NULL
-                    THEN 'invalid_value|사업장가입상태코드 ''' || coalesce(enrolment_status, '') || ''' is not 1 or 2'
-                WHEN r.current_code IS NULL
-                    THEN 'unknown_region|법정동주소광역시도코드 ''' || coalesce(region_code_as_delivered, '')
-                         || ''' is not a known region code'
-                WHEN nullif(trim(workplace_type), '') IS NOT NULL AND trim(workplace_type) NOT IN ('1', '2')
-                    THEN 'invalid_value|사업장형태구분코드 ''' || workplace_type || ''' is not 1 or 2'
-                WHEN nullif(trim(subscribers), '') IS NULL THEN 'missing_value|가입자수 is empty'
-                {count_checks}
-                {date_checks}
-                WHEN nullif(trim(billed_krw), '') IS NOT NULL AND try_cast(trim(billed_krw) AS BIGINT) IS NULL
-                    THEN 'invalid_value|당월고지금액 ''' || billed_krw || ''' is not a whole number'
-            END AS failure
-        FROM emp_src s
-        LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)
-    )"""
+    WITH region_codes(code, current_code) AS (VALUES {codes})
+    SELECT s.*, r.current_code,
+        CASE
+            WHEN NOT regexp_full_match(trim(data_month), '\\d{{4}}-?(0[1-9]|1[0-2])')
+                THEN 'invalid_month|자료생성년월 "' || coalesce(data_month, '') || '" is not YYYYMM or YYYY-MM'
+            WHEN nullif(trim(workplace_name), '') IS NULL THEN 'missing_value|사업장명 is empty'
+            WHEN NOT regexp_full_match(trim(brn_prefix), '\\d{{6}}[*\\-]*')
+                THEN 'invalid_brn|사업자등록번호 "' || coalesce(brn_prefix, '') || '" is not a 6-digit prefix'
+            WHEN enrolment_status IS NULL OR enrolment_status NOT IN (1, 2)
+                THEN 'invalid_value|사업장가입상태코드 "' || coalesce(enrolment_status::VARCHAR, '') || '" is not 1 or 2'
+            WHEN r.current_code IS NULL
+                THEN 'unknown_region|법정동주소광역시도코드 "' || coalesce(region_code_as_delivered, '')
+                     || '" is not a known region code'
+            WHEN workplace_type NOT IN (1, 2)
+                THEN 'invalid_value|사업장형태구분코드 "' || workplace_type || '" is not 1 or 2'
+            WHEN subscribers IS NULL THEN 'missing_value|가입자수 is empty'
+            {negative}
+        END AS failure
+    FROM (SELECT * FROM {source}) AS s
+    LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)"""
 
 
-def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, encoding: str, path: Path) -> int:
-    """Validate an employment month inside DuckDB. `text` is the decoded file; UTF-8 files are read in place."""
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, encoding: str, path: Path,
+                     scratch: Path) -> int:
+    """Validate an employment month inside DuckDB; returns the records the file holds.
+
+    The file is read twice by DuckDB's parallel CSV reader and never materialised in between: a first scan keeps
+    only the rows that fail (the reader sets aside rows whose field count or values do not parse, and the SQL
+    rules catch the rest); `incoming_ok` is a view over a second scan, so the loader's insert reads, checks and
+    writes in one pass. A non-UTF-8 file is read from a UTF-8 copy in `scratch`.
+    """
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = tuple(clean_header(h) for h in next(csv.reader([first_line])))
     if header != employment_contract.HEADER:
         raise HeaderError(f"{rel_path}: header {list(header)} does not match {list(employment_contract.HEADER)}")
-    names = [c.name for c in employment_contract.CONTRACT.columns[:len(employment_contract.HEADER)]]
-    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-    utf8_copy = None
+    rows_read = text.count("\n") - (1 if text.endswith("\n") else 0)
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
-        handle, utf8_copy = tempfile.mkstemp(suffix=".csv", prefix="sme_employment_")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        source = scratch / "employment_utf8.csv"
+        with open(source, "w", encoding="utf-8", newline="") as out:
             out.write(text)
-        source = Path(utf8_copy)
-    try:
-        con.execute("DROP TABLE IF EXISTS emp_rejects; DROP TABLE IF EXISTS emp_scans")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE emp_src AS SELECT * FROM read_csv(?, header = true,
-            auto_detect = false, columns = {columns}, delim = ',', quote = '"', escape = '"',
-            store_rejects = true, rejects_table = 'emp_rejects', rejects_scan = 'emp_scans')""", [str(source)])
-    finally:
-        if utf8_copy:
-            os.unlink(utf8_copy)
-    known = {code: region_resolver().current_code(code) for code in region_resolver().known_codes}
-    type_of = {c.name: c.sql_type.replace(" NOT NULL", "") for c in employment_contract.CONTRACT.columns}
+    names = [c.name for c in employment_contract.CONTRACT.columns[:len(employment_contract.HEADER)]]
+    columns = "{" + ", ".join(f"'{n}': '{_EMPLOYMENT_READ_TYPES.get(n, 'VARCHAR')}'" for n in names) + "}"
+    read = (f"read_csv({_quote(str(source))}, header = true, auto_detect = false, columns = {columns}, "
+            "delim = ',', quote = '\"', escape = '\"', dateformat = '%Y%m%d', ERRORS) WITH ORDINALITY")
+    resolver = region_resolver()
+    known = {code: resolver.current_code(code) for code in resolver.known_codes}
+    prefix = _quote(f"{rel_path} row ")
+    raw_content = "concat_ws(',', " + ", ".join(f"coalesce({n}::VARCHAR, '')" for n in names) + ")"
+
+    con.execute("DROP TABLE IF EXISTS emp_rejects; DROP TABLE IF EXISTS emp_scans")
+    scan_for_failures = read.replace("ERRORS", "store_rejects = true, rejects_table = 'emp_rejects', "
+                                               "rejects_scan = 'emp_scans'")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE emp_failed AS
+        SELECT ordinality, {raw_content} AS raw_content, failure FROM ({_employment_checks(known, scan_for_failures)})
+        WHERE failure IS NOT NULL""")
+    rejected_lines = [line for (line,) in con.execute("SELECT DISTINCT line FROM emp_rejects ORDER BY 1").fetchall()]
+    # Rows the reader set aside shift the row numbers of the rows after them.
+    source_row = "ordinality + 1" + "".join(
+        f" + CASE WHEN ordinality > {line - 2 - k} THEN 1 ELSE 0 END" for k, line in enumerate(rejected_lines))
     typed = []
     for name in names:
         if name == "data_month":
             typed.append("CAST(strptime(replace(trim(data_month), '-', ''), '%Y%m') AS DATE) AS data_month")
-        elif name in employment_contract.DATE_COLUMNS:
-            typed.append(f"CAST(try_strptime(nullif(trim({name}), ''), '%Y%m%d') AS DATE) AS {name}")
         elif name == "brn_prefix":
             typed.append("left(trim(brn_prefix), 6) AS brn_prefix")
-        elif type_of[name] == "VARCHAR":
-            typed.append(f"nullif(trim({name}), '') AS {name}")
         else:
-            typed.append(f"CAST(nullif(trim({name}), '') AS {type_of[name]}) AS {name}")
-    # Rows DuckDB rejected for their field count shift the row numbers of the rows after them.
-    con.execute("""CREATE OR REPLACE TEMP TABLE emp_shifts AS
-        SELECT line - 2 - (row_number() OVER (ORDER BY line) - 1) AS valid_rows_before
-        FROM (SELECT DISTINCT line FROM emp_rejects)""")
-    row_number = "seq + 2 + (SELECT count(*) FROM emp_shifts WHERE valid_rows_before <= seq)"
-    raw_content = "concat_ws(',', " + ", ".join(f"coalesce({n}, '')" for n in names) + ")"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE emp_checked AS {_employment_select(known)}
-        SELECT *, {row_number} AS source_row FROM checked""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE incoming_ok AS
-        SELECT {', '.join(typed)}, current_code AS region_code, source_row, NULL::VARCHAR AS raw_content
-        FROM emp_checked WHERE failure IS NULL""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE incoming_bad AS
-        SELECT source_row, {raw_content} AS raw_content, split_part(failure, '|', 1) AS reason_code,
-               $path || ' row ' || source_row || ': ' || substr(failure, strpos(failure, '|') + 1) AS message
-        FROM emp_checked WHERE failure IS NOT NULL
+            typed.append(name)
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_ok AS
+        SELECT {', '.join(typed)}, current_code AS region_code, {source_row} AS source_row,
+               NULL::VARCHAR AS raw_content
+        FROM ({_employment_checks(known, read.replace('ERRORS', 'ignore_errors = true'))}) WHERE failure IS NULL""")
+    reader_reasons = " ".join(f"WHEN {_quote(kind)} THEN {_quote(reason)}" for kind, reason in _READER_REASONS.items())
+    dates = ", ".join(_quote(c) for c in employment_contract.DATE_COLUMNS)
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_bad AS
+        SELECT {source_row} AS source_row, raw_content, split_part(failure, '|', 1) AS reason_code,
+               {prefix} || ({source_row}) || ': ' || substr(failure, strpos(failure, '|') + 1) AS message
+        FROM emp_failed
         UNION ALL
-        SELECT line AS source_row, any_value(csv_line) AS raw_content, 'wrong_field_count' AS reason_code,
-               $path || ' row ' || line || ': ' || any_value(error_message) AS message
-        FROM emp_rejects GROUP BY line""", {"path": rel_path})
-    source_rows, rejected = con.execute(
-        "SELECT (SELECT count(*) FROM emp_src), (SELECT count(DISTINCT line) FROM emp_rejects)").fetchone()
-    return source_rows + rejected
+        SELECT line AS source_row, csv_line AS raw_content,
+               CASE error_type::VARCHAR
+                   WHEN 'CAST' THEN CASE WHEN column_name IN ({dates}) THEN 'invalid_date' ELSE 'invalid_value' END
+                   {reader_reasons}
+                   ELSE 'malformed_row' END AS reason_code,
+               {prefix} || line || ': ' || coalesce(column_name || ': ', '') || error_message AS message
+        FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY column_idx) AS nth FROM emp_rejects)
+        WHERE nth = 1""")
+    return rows_read
 
 
 PARSERS = {"firms": parse_firms, "funding": parse_funding}

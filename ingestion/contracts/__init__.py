@@ -51,4 +51,5 @@ FILE_REASONS = {
     "file_truncated": "the file ends inside a record; every row is quarantined, none is loaded",
     "file_bad_header": "the header does not carry the contract's columns; every row is quarantined",
     "wrong_field_count": "the row has more or fewer fields than the header",
+    "malformed_row": "the row is not well-formed CSV (an unterminated quote, say)",
 }

@@ -1,0 +1,88 @@
+"""Sample-feed generator: writes a landing folder of firm, funding and employment files, as other systems would.
+
+`generate` is the entry point the CLI wraps. The same seed always produces the same bytes. Layout:
+firms/<region>_<YYYY>_batch<NN>.csv, funding/funding_YYYYMM.jsonl, employment/nps_YYYYMM.csv, and with
+`defects=True` a defects_manifest.json at the root naming every injected defect.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from ingestion.generator.defects import MANIFEST_NAME, inject_defects
+from ingestion.generator.employment import write_employment_files
+from ingestion.generator.funding import build_events, first_payments, write_funding_files
+from ingestion.generator.programme import Designations, designate, write_firm_files
+from ingestion.generator.reference import SCALES, Seeds, window_months
+from ingestion.generator.workplaces import WorkplacePool, build_pool
+
+FEEDS = ("firms", "funding", "employment")
+NOT_SUPPORTED = np.iinfo(np.int64).max
+
+
+def _supported_from(pool: WorkplacePool, designations: Designations, first_paid: dict[str, dt.date],
+                    months: list[dt.date]) -> np.ndarray:
+    """Per workplace, the window month index from which it grows faster (its first payment), else never."""
+    supported_from = np.full(len(pool), NOT_SUPPORTED, dtype=np.int64)
+    start = months[0]
+    for firm in designations.firms:
+        paid = first_paid.get(firm.brn)
+        if firm.workplace is not None and paid is not None:
+            supported_from[firm.workplace] = (paid.year - start.year) * 12 + paid.month - start.month
+    return supported_from
+
+
+def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | None = None,
+             defects: bool = False, progress: bool = True) -> dict:
+    """Write a landing folder; returns files and rows per feed and the defects injected.
+
+    `scale` is "demo" (about 430 programme firms, 2,600 workplaces a month) or "national" (about 10,300 firms,
+    600,000 workplaces a month). `months` counts employment and funding months back from 2026-06 (default 40
+    for demo, 60 for national); the designation timeline (2023-05 onwards) does not depend on it.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; expected one of {sorted(SCALES)}")
+    settings = SCALES[scale]
+    n_months = settings.default_months if months is None else months
+    if n_months < 1:
+        raise ValueError("months must be at least 1")
+    out_dir = Path(out_dir)
+    for feed in FEEDS:
+        folder = out_dir / feed
+        if folder.exists() and any(folder.iterdir()):
+            raise FileExistsError(f"{folder} already holds files; generate into an empty landing folder")
+    if (out_dir / MANIFEST_NAME).exists():
+        raise FileExistsError(f"{out_dir / MANIFEST_NAME} already exists; generate into an empty landing folder")
+    for feed in FEEDS:
+        (out_dir / feed).mkdir(parents=True, exist_ok=True)
+
+    def stream(number: int) -> np.random.Generator:
+        return np.random.default_rng([seed, number])
+
+    seeds = Seeds()
+    window = window_months(n_months)
+    pool = build_pool(stream(1), seeds.regions, settings, window)
+    designations, pool = designate(stream(2), seeds, settings, pool)
+    written = {"firms": write_firm_files(stream(3), seeds, designations, out_dir)}
+    events = build_events(stream(4), seeds, settings, designations)
+    written["funding"] = write_funding_files(stream(6), events, window, out_dir)
+    supported_from = _supported_from(pool, designations, first_payments(events), window)
+    written["employment"] = write_employment_files(stream(7), seed, seeds, pool, supported_from, window, out_dir,
+                                                   progress)
+    manifest = inject_defects(stream(9), seeds, designations, out_dir, written) if defects else []
+
+    defect_counts: dict[str, int] = {}
+    for entry in manifest:
+        defect_counts[entry["defect"]] = defect_counts.get(entry["defect"], 0) + 1
+    return {
+        "out_dir": str(out_dir),
+        "scale": scale,
+        "seed": seed,
+        "months": [f"{window[0]:%Y-%m}", f"{window[-1]:%Y-%m}"],
+        "programme_firms": len(designations.firms),
+        "files": {feed: len(files) for feed, files in written.items()},
+        "rows": {feed: sum(f.rows for f in files) for feed, files in written.items()},
+        "defects": defect_counts,
+    }
