@@ -1,0 +1,224 @@
+"""Write-audit-publish of the official KPIs: copies kpi.kpi_official_candidate into the append-only release tables
+once every blocking check has passed.
+
+Tables (created on first publish; code only ever inserts into them):
+  kpi.kpi_official          release_id + the candidate's contract columns, one immutable set of rows per release
+  kpi.kpi_official_lineage  release_id + the kpi.kpi_candidate_lineage rows as they were at publish time
+  kpi.kpi_releases          one row per release: release_seq, release_id, run_id, quarter (latest covered),
+                            published_at (UTC), input_files (JSON: path, feed, sha256, size, batch of every loaded
+                            input file), code_version, checks_passed/warned/failed, checks (JSON), content_sha256,
+                            row_count, previous_release_id, content_changed
+  kpi.kpi_official_latest   view: the rows of the newest release (highest release_seq)
+
+Decisions:
+  * content_sha256 hashes the released rows sorted by (kpi_code, region_code, quarter), tab-separated, numbers
+    rounded to 6 decimals and written without trailing zeros (-0 as 0, null as empty), release_id and times
+    excluded. Same candidate rows -> same hash, whatever the run.
+  * release_id = "<quarter>-r<release_seq:04d>-<first 12 hex of content_sha256>".
+  * A passing run whose content equals the latest release still records a release (content_changed = false): the
+    release log then shows every run that certified the numbers, with its own checks and input files.
+  * Publishing twice for the same run_id (a retried step) returns the existing release when the content is the
+    same, and refuses when it differs.
+  * Every configured blocking check must be among check_results and have passed; otherwise ReleaseWithheld is
+    raised, nothing is written and the previous release stays official.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .config import QualityConfig, load_config
+from .results import CheckResult, GateOutcome, jsonable
+
+RELEASE_COLUMNS = ("kpi_code", "region_code", "quarter", "actual", "target", "achievement_pct", "definition_version")
+LINEAGE_COLUMNS = ("kpi_code", "region_code", "quarter", "entity_type", "entity_id", "source_feed", "source_file",
+                   "source_row")
+LOADED_STATUSES = ("loaded", "loaded_with_quarantine")
+
+DDL = """
+create schema if not exists kpi;
+create table if not exists kpi.kpi_official (
+    release_id varchar not null, kpi_code varchar not null, region_code varchar not null, quarter varchar not null,
+    actual double, target double, achievement_pct double, definition_version varchar,
+    primary key (release_id, kpi_code, region_code, quarter));
+create table if not exists kpi.kpi_official_lineage (
+    release_id varchar not null, kpi_code varchar, region_code varchar, quarter varchar, entity_type varchar,
+    entity_id varchar, source_feed varchar, source_file varchar, source_row bigint);
+create table if not exists kpi.kpi_releases (
+    release_seq integer primary key, release_id varchar not null unique, run_id varchar not null,
+    quarter varchar not null, published_at timestamp not null, input_files json not null, code_version varchar,
+    checks_passed integer not null, checks_warned integer not null, checks_failed integer not null,
+    checks json not null, content_sha256 varchar not null, row_count integer not null,
+    previous_release_id varchar, content_changed boolean not null);
+create or replace view kpi.kpi_official_latest as
+    select o.* from kpi.kpi_official o
+    where o.release_id = (select release_id from kpi.kpi_releases order by release_seq desc limit 1);
+"""
+
+
+class ReleaseWithheld(RuntimeError):
+    """Raised when the gate does not allow a release; failed_checks names the checks that stopped it."""
+
+    def __init__(self, failed_checks: Sequence[str], reason: str) -> None:
+        self.failed_checks = list(failed_checks)
+        self.reason = reason
+        self.report_path: Path | None = None      # set by pipeline.audit_and_publish once the report is written
+        super().__init__(f"release withheld: {reason}")
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    release_seq: int
+    run_id: str
+    quarter: str
+    published_at: dt.datetime
+    content_sha256: str
+    row_count: int
+    input_files: list[dict]
+    code_version: str
+    checks_passed: int
+    checks_warned: int
+    checks_failed: int
+    previous_release_id: str | None
+    content_changed: bool
+
+    def to_dict(self) -> dict:
+        return {k: jsonable(v) for k, v in self.__dict__.items()}
+
+
+def canonical_number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    text = f"{round(float(value), 6):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def content_hash(rows: Iterable[Sequence]) -> str:
+    """sha256 of rows given in RELEASE_COLUMNS order, already sorted by (kpi_code, region_code, quarter)."""
+    digest = hashlib.sha256()
+    digest.update(("\t".join(RELEASE_COLUMNS) + "\n").encode())
+    for kpi_code, region_code, quarter, actual, target, pct, version in rows:
+        fields = [kpi_code, region_code, quarter, canonical_number(actual), canonical_number(target),
+                  canonical_number(pct), version or ""]
+        digest.update(("\t".join(fields) + "\n").encode("utf-8"))
+    return digest.hexdigest()
+
+
+def gate_verdict(check_results: Sequence[CheckResult], config: QualityConfig) -> GateOutcome:
+    """Raises ReleaseWithheld unless every configured blocking check ran and passed."""
+    outcome = GateOutcome(tuple(check_results))
+    ran = {r.name for r in check_results}
+    not_run = [c.name for c in config.checks if c.severity == "blocking" and c.name not in ran]
+    failed = [r.name for r in outcome.blocking_failures]
+    if failed or not_run:
+        parts = []
+        if failed:
+            parts.append("blocking check(s) failed: " + ", ".join(
+                f"{r.name} ({r.status}: {r.observed if r.status == 'failed' else r.error})"
+                for r in outcome.blocking_failures))
+        if not_run:
+            parts.append("blocking check(s) not run: " + ", ".join(not_run))
+        raise ReleaseWithheld(failed + not_run, "; ".join(parts))
+    return outcome
+
+
+def _input_files(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str] | None) -> list[dict]:
+    sql = f"""select file_path, feed, sha256, size_bytes, rows_loaded, load_batch_id from audit.ingest_files
+              where list_contains(?::varchar[], status) {'' if batch_ids is None else
+              'and list_contains(?::varchar[], load_batch_id)'}
+              order by file_path, load_batch_id"""
+    params: list = [list(LOADED_STATUSES)] + ([] if batch_ids is None else [list(batch_ids)])
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [jsonable(dict(zip(names, row))) for row in cur.fetchall()]
+
+
+def _existing_release(con: duckdb.DuckDBPyConnection, where: str, params: list) -> Release | None:
+    rows = con.execute(f"""select release_id, release_seq, run_id, quarter, published_at, content_sha256, row_count,
+                                  input_files, code_version, checks_passed, checks_warned, checks_failed,
+                                  previous_release_id, content_changed
+                           from kpi.kpi_releases where {where} order by release_seq desc limit 1""",
+                       params).fetchall()
+    if not rows:
+        return None
+    (release_id, seq, run_id, quarter, published_at, sha, n, files, code_version, passed, warned, failed,
+     previous, changed) = rows[0]
+    return Release(release_id, seq, run_id, quarter, published_at, sha, n, json.loads(files), code_version,
+                   passed, warned, failed, previous, changed)
+
+
+def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
+                    check_results: Sequence[CheckResult], batch_ids: Iterable[str] | None = None,
+                    *, config: QualityConfig | None = None) -> Release:
+    """Publishes kpi.kpi_official_candidate as a new release in one transaction, or raises ReleaseWithheld.
+
+    batch_ids selects the load batches whose loaded files are recorded as the release's inputs (None: every
+    loaded file in audit.ingest_files, the warehouse being cumulative)."""
+    config = config or load_config()
+    outcome = gate_verdict(check_results, config)
+    batch_ids = list(batch_ids) if batch_ids is not None else None
+    con = duckdb.connect(str(warehouse_path))
+    try:
+        con.execute(DDL)
+        con.begin()
+        try:
+            rows = con.execute(f"""select {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate
+                                   order by kpi_code, region_code, quarter""").fetchall()
+            if not rows:
+                raise ReleaseWithheld(["candidate_not_empty"], "kpi.kpi_official_candidate is empty")
+            sha = content_hash(rows)
+            retried = _existing_release(con, "run_id = ?", [run_id])
+            if retried is not None:
+                if retried.content_sha256 != sha:
+                    raise ReleaseWithheld([], f"run {run_id} already published release {retried.release_id} "
+                                              "with different content")
+                con.rollback()
+                return retried
+            previous = _existing_release(con, "true", [])
+            seq = (previous.release_seq if previous else 0) + 1
+            quarter = max(r[2] for r in rows)
+            release_id = f"{quarter}-r{seq:04d}-{sha[:12]}"
+            published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+            files = _input_files(con, batch_ids)
+            counts = outcome.counts()
+            checks = [{"name": r.name, "severity": r.severity, "status": r.status,
+                       "observed": jsonable(r.observed)} for r in check_results]
+            con.execute(f"""insert into kpi.kpi_official (release_id, {', '.join(RELEASE_COLUMNS)})
+                            select ?, {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate""",
+                        [release_id])
+            con.execute(f"""insert into kpi.kpi_official_lineage (release_id, {', '.join(LINEAGE_COLUMNS)})
+                            select ?, {', '.join(LINEAGE_COLUMNS)} from kpi.kpi_candidate_lineage""",
+                        [release_id])
+            con.execute("""insert into kpi.kpi_releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        [seq, release_id, run_id, quarter, published_at, json.dumps(files, ensure_ascii=False),
+                         code_version, counts["passed"], counts["warned"], counts["failed"],
+                         json.dumps(checks, ensure_ascii=False), sha, len(rows),
+                         previous.release_id if previous else None,
+                         previous is None or previous.content_sha256 != sha])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.close()
+    return Release(release_id, seq, run_id, quarter, published_at, sha, len(rows), files, code_version,
+                   counts["passed"], counts["warned"], counts["failed"],
+                   previous.release_id if previous else None, previous is None or previous.content_sha256 != sha)
+
+
+def latest_release(warehouse_path: str | Path) -> Release | None:
+    """The newest release, or None when nothing was ever published."""
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        exists = con.execute("""select count(*) from information_schema.tables
+                                where table_schema = 'kpi' and table_name = 'kpi_releases'""").fetchall()[0][0]
+        return _existing_release(con, "true", []) if exists else None
+    finally:
+        con.close()

@@ -1,0 +1,425 @@
+"""Tests of the sample-feed generator: bytes are reproducible, files follow the feed contracts, and the data has
+the shapes the warehouse relies on (stage targets, regional skew, code changes, linkable firms, known defects)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingestion.contracts import employment as employment_contract
+from ingestion.contracts import firms as firms_contract
+from ingestion.contracts.funding import FIELDS, KINDS, PROGRAM_CODES
+from ingestion.generator import generate
+from ingestion.generator.reference import SCALES, Seeds
+from ingestion.normalise import clean_header, normalise_brn, parse_date, parse_month, region_resolver
+
+GANGWON_CHANGE = dt.date(2023, 6, 11)
+JEONBUK_CHANGE = dt.date(2024, 1, 18)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, dict, list[dict]]:
+    out = tmp_path_factory.mktemp("demo")
+    summary = generate(out, scale="demo", seed=7, defects=True, progress=False)
+    return out, summary, json.loads((out / "defects_manifest.json").read_text(encoding="utf-8"))
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("file decodes as neither UTF-8 nor CP949")
+
+
+def _rejected_or_copied(manifest: list[dict]) -> set[str]:
+    return {entry["file"] for entry in manifest if entry["row"] is None}
+
+
+def _defect_rows(manifest: list[dict]) -> set[tuple[str, int]]:
+    return {(entry["file"], entry["row"]) for entry in manifest if entry["row"] is not None}
+
+
+def _firm_rows(out: Path, manifest: list[dict]) -> list[dict]:
+    """Valid designation rows (defect rows and defect files left out), with file and spreadsheet row."""
+    skip_files, skip_rows = _rejected_or_copied(manifest), _defect_rows(manifest)
+    rows = []
+    for path in sorted((out / "firms").glob("*.csv")):
+        relative = f"firms/{path.name}"
+        if relative in skip_files:
+            continue
+        text, _ = _decode(path.read_bytes())
+        for number, fields in enumerate(list(csv.reader(io.StringIO(text)))[1:], start=2):
+            if (relative, number) not in skip_rows:
+                rows.append(dict(zip(firms_contract.HEADER, fields), file=relative, row=number))
+    return rows
+
+
+def _employment(out: Path, month: str) -> tuple[list[str], list[list[str]]]:
+    text = (out / "employment" / f"nps_{month}.csv").read_bytes().decode("cp949")
+    header, *rows = [line.split(",") for line in text.rstrip("\n").split("\n")]
+    return header, rows
+
+
+def _column(name: str) -> int:
+    return employment_contract.HEADER.index(name)
+
+
+def _normalised_name(name: str) -> str:
+    return re.sub(r"\s+|\(주\)|주식회사", "", name).casefold()
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_gives_same_bytes_and_another_seed_differs(tmp_path):
+    first = generate(tmp_path / "a", seed=11, months=6, defects=True, progress=False)
+    generate(tmp_path / "b", seed=11, months=6, defects=True, progress=False)
+    generate(tmp_path / "c", seed=12, months=6, defects=True, progress=False)
+    hashes_a, hashes_b, hashes_c = (_hashes(tmp_path / name) for name in "abc")
+    assert hashes_a == hashes_b
+    assert len(hashes_a) == sum(first["files"].values()) + 4   # 3 extra defect files + the manifest
+    shared = set(hashes_a) & set(hashes_c)
+    assert all(hashes_a[name] != hashes_c[name] for name in shared if name.startswith(("employment", "funding")))
+
+
+def test_refuses_a_landing_folder_that_already_holds_feed_files(tmp_path):
+    (tmp_path / "firms").mkdir()
+    (tmp_path / "firms" / "old.csv").write_text("x")
+    with pytest.raises(FileExistsError):
+        generate(tmp_path, months=2, progress=False)
+
+
+def test_layout_and_summary(demo):
+    out, summary, _ = demo
+    assert summary["months"] == ["2023-03", "2026-06"]
+    assert summary["files"]["employment"] == 40
+    assert sorted(p.name for p in (out / "employment").iterdir())[0] == "nps_202303.csv"
+    assert all(re.fullmatch(r"[a-z-]+_\d{4}_batch\d{2}(_resend)?\.csv", p.name) for p in (out / "firms").iterdir())
+    assert all(re.fullmatch(r"funding_\d{6}\.jsonl", p.name) for p in (out / "funding").iterdir())
+    assert 2_000 <= summary["rows"]["employment"] / 40 <= 3_000
+    assert 3_000 <= summary["rows"]["funding"] <= 12_000
+
+
+def test_firm_files_mix_encodings_and_carry_the_contract_header(demo):
+    out, _, manifest = demo
+    encodings = Counter()
+    for path in sorted((out / "firms").glob("*.csv")):
+        if f"firms/{path.name}" in _rejected_or_copied(manifest):
+            continue
+        data = path.read_bytes()
+        text, encoding = _decode(data)
+        bom = data.startswith(b"\xef\xbb\xbf")
+        encodings["utf-8 with BOM" if bom else "utf-8" if encoding == "utf-8-sig" else encoding] += 1
+        assert tuple(next(csv.reader(io.StringIO(text)))) == firms_contract.HEADER
+    assert set(encodings) == {"utf-8 with BOM", "utf-8", "cp949"}
+
+
+def test_firm_rows_use_the_contract_value_forms(demo):
+    out, _, manifest = demo
+    rows = _firm_rows(out, manifest)
+    brns = [row["사업자등록번호"] for row in rows]
+    assert all(normalise_brn(brn) for brn in brns)
+    assert any("-" in brn for brn in brns) and any("-" not in brn for brn in brns)
+    assert all(region_resolver().resolve(row["시도"]).code for row in rows)
+    assert "광주시" not in {row["시도"] for row in rows}
+    assert all(re.fullmatch(r"\d{5}", row["업종코드"]) for row in rows)
+    manufacturing = sum(10 <= int(row["업종코드"][:2]) <= 34 for row in rows) / len(rows)
+    assert manufacturing > 0.6
+    assert {row["산업구분"] for row in rows} == set(firms_contract.INDUSTRY_TYPES)
+    date_forms = Counter("dash" if "-" in row["지정일자"] else "dot" if "." in row["지정일자"] else "plain" for row in rows)
+    assert len(date_forms) == 3
+    designated = [parse_date(row["지정일자"]) for row in rows]
+    assert all(designated) and min(designated) >= dt.date(2023, 5, 1)
+    withdrawn = [row for row in rows if row["해제일자"]]
+    assert 0 < len(withdrawn) < 0.06 * len({normalise_brn(b) for b in brns})
+    assert all(parse_date(row["해제일자"]) > parse_date(row["지정일자"]) for row in withdrawn)
+
+
+def test_final_stages_meet_the_scaled_targets_and_promotions_move_up(demo):
+    out, _, manifest = demo
+    stages = firms_contract.STAGES
+    history: dict[str, list[tuple[dt.date, str, str, str]]] = {}
+    for row in _firm_rows(out, manifest):
+        history.setdefault(normalise_brn(row["사업자등록번호"]), []).append(
+            (parse_date(row["지정일자"]), row["성장단계"], row["산업구분"], region_resolver().resolve(row["시도"]).code))
+    final = {brn: max(entries, key=lambda e: (e[0], stages.index(e[1]))) for brn, entries in history.items()}
+    counts = Counter(stage for _, stage, _, _ in final.values())
+    scale = SCALES["demo"]
+    assert counts == {"잠재": scale.potential, "예비": scale.preliminary,
+                      "선도": scale.leading_core + scale.leading_supra}
+    leading = [entry for entry in final.values() if entry[1] == "선도"]
+    assert Counter(kind for _, _, kind, _ in leading) == {"주축": scale.leading_core, "초광역": scale.leading_supra}
+    cross_regions = {r.code for r in Seeds().regions if Seeds().key_industries("초광역", r.code)}
+    assert len(cross_regions) == 13
+    assert all(region in cross_regions for _, _, kind, region in leading if kind == "초광역")
+    programme_regions = {r.code for r in Seeds().regions if r.is_programme_region}
+    assert {region for *_, region in final.values()} <= programme_regions
+    promoted = [entries for entries in history.values() if len({stage for _, stage, _, _ in entries}) > 1]
+    assert len(promoted) >= 20
+    for entries in promoted:
+        by_date = sorted(entries)
+        assert [stages.index(stage) for _, stage, _, _ in by_date] == sorted(stages.index(s) for _, s, _, _ in by_date)
+
+
+def test_firm_region_spellings_respect_the_code_change_dates(demo):
+    out, _, manifest = demo
+    legacy_gangwon = {"강원도", "Gangwon-do", "42", "4200000000"}
+    legacy_jeonbuk = {"전라북도", "Jeollabuk-do", "45", "4500000000"}
+    seen = Counter()
+    for row in _firm_rows(out, manifest):
+        designated = parse_date(row["지정일자"])
+        if row["시도"] in legacy_gangwon:
+            assert designated < GANGWON_CHANGE
+            seen["gangwon"] += 1
+        if row["시도"] in legacy_jeonbuk:
+            assert designated < JEONBUK_CHANGE
+            seen["jeonbuk"] += 1
+        if row["시도"] in {"강원특별자치도", "51", "5100000000", "Gangwon State"}:
+            assert designated >= GANGWON_CHANGE
+        if row["시도"] in {"전북특별자치도", "52", "5200000000", "Jeonbuk State"}:
+            assert designated >= JEONBUK_CHANGE
+    assert seen["gangwon"] > 0 and seen["jeonbuk"] > 0
+
+
+def test_employment_files_are_cp949_with_the_public_header_quirks(demo):
+    out, _, _ = demo
+    legends = spaced = 0
+    month_forms = set()
+    for path in sorted((out / "employment").glob("*.csv")):
+        text = path.read_bytes().decode("cp949")
+        header, first = text.split("\n", 2)[:2]
+        names = header.split(",")
+        assert tuple(clean_header(name) for name in names) == employment_contract.HEADER
+        legends += "사업장가입상태코드 1 등록 2 탈퇴" in names or " 사업장가입상태코드 1 등록 2 탈퇴" in names
+        spaced += any(name.startswith(" ") for name in names)
+        month = first.split(",")[0]
+        month_forms.add("dash" if "-" in month else "plain")
+        assert parse_month(month) == dt.date(int(path.stem[4:8]), int(path.stem[8:10]), 1)
+    assert legends == 40
+    assert 0 < spaced < 40
+    assert month_forms == {"dash", "plain"}
+
+
+def test_employment_rows_have_22_fields_duplicates_and_consistent_codes(demo):
+    out, _, manifest = demo
+    header, rows = _employment(out, "202511")
+    defect_rows = {row for file, row in _defect_rows(manifest) if file == "employment/nps_202511.csv"}
+    rows = [r for number, r in enumerate(rows, start=2) if number not in defect_rows]
+    assert all(len(r) == 22 for r in rows)
+    assert 2 <= len(rows) - len({tuple(r) for r in rows}) <= 8
+    region, legal_dong = _column("법정동주소광역시도코드"), _column("고객법정동주소코드")
+    assert all(re.fullmatch(r"\d{10}", r[legal_dong]) and r[legal_dong][:2] == r[region] for r in rows)
+    assert all(re.fullmatch(r"\d{6}", r[_column("사업자등록번호")]) for r in rows)
+    for name in ("적용일자", "재등록일자", "탈퇴일자"):
+        assert all(r[_column(name)] == "" or parse_date(r[_column(name)]) for r in rows)
+
+
+def test_regional_skew_and_heavy_tailed_sizes(demo):
+    out, _, _ = demo
+    _, rows = _employment(out, "202606")
+    regions = Counter(r[_column("법정동주소광역시도코드")] for r in rows)
+    capital = sum(regions[code] for code in ("11", "28", "41")) / len(rows)
+    assert 0.45 <= capital <= 0.62
+    assert regions["11"] > regions["26"] > regions["36"]
+    sizes = np.array([int(r[_column("가입자수")]) for r in rows if r[_column("사업장가입상태코드")] == "1"])
+    assert 3 <= np.median(sizes) <= 20
+    assert np.percentile(sizes, 99) > 5 * np.median(sizes)
+
+
+def test_legacy_region_codes_switch_on_the_real_dates(demo):
+    out, _, _ = demo
+    def codes(month: str) -> Counter:
+        return Counter(r[_column("법정동주소광역시도코드")] for r in _employment(out, month)[1])
+    assert codes("202305")["42"] > 0 and codes("202305")["51"] == 0
+    assert codes("202306")["42"] > 0 and codes("202306")["51"] > 0
+    assert codes("202307")["42"] == 0 and codes("202307")["51"] > 0
+    assert codes("202312")["45"] > 0 and codes("202312")["52"] == 0
+    assert codes("202401")["45"] > 0 and codes("202401")["52"] > 0
+    assert codes("202402")["45"] == 0 and codes("202402")["52"] > 0
+
+
+def test_new_and_lost_subscribers_add_up_to_the_change(demo):
+    out, _, _ = demo
+    def by_workplace(month: str) -> dict[tuple, list[str]]:
+        keyed: dict[tuple, list[str]] = {}
+        for r in _employment(out, month)[1]:
+            key = tuple(r[k] for k in (1, 2, 4, 5, 15))   # name, prefix, postcode, address, coverage start
+            keyed.setdefault(key, []).append(r)
+        return {key: rs[0] for key, rs in keyed.items() if len({tuple(x) for x in rs}) == 1}
+    before, after = by_workplace("202409"), by_workplace("202410")
+    count, new, lost = _column("가입자수"), _column("신규취득자수"), _column("상실가입자수")
+    common = set(before) & set(after)
+    assert len(common) > 2_000
+    for key in common:
+        change = int(after[key][count]) - int(before[key][count])
+        assert int(after[key][new]) - int(after[key][lost]) == change
+
+
+def _programme_links(out: Path, manifest: list[dict], month: str) -> tuple[dict[str, list], list[list[str]]]:
+    """Programme firms and the NPS rows of `month` sharing their prefix, normalised name and region."""
+    firms = {}
+    for row in _firm_rows(out, manifest):
+        firms[normalise_brn(row["사업자등록번호"])] = (row["기업명"], region_resolver().resolve(row["시도"]).code)
+    _, rows = _employment(out, month)
+    index: dict[tuple, list[list[str]]] = {}
+    for r in rows:
+        key = (r[_column("사업자등록번호")], _normalised_name(r[_column("사업장명")]),
+               region_resolver().current_code(r[_column("법정동주소광역시도코드")]))
+        index.setdefault(key, []).append(r)
+    links = {brn: [r for r in index.get((brn[:6], _normalised_name(name), region), [])]
+             for brn, (name, region) in firms.items()}
+    return links, rows
+
+
+def test_programme_firms_appear_in_employment_under_name_variants(demo):
+    out, _, manifest = demo
+    links, _ = _programme_links(out, manifest, "202606")
+    matched = [brn for brn, rows in links.items() if rows]
+    assert 0.93 <= len(matched) / len(links) < 1.0        # a few programme firms are not in the NPS file
+    distinct = [brn for brn, rows in links.items() if len({tuple(r) for r in rows}) > 1]
+    assert distinct, "some prefixes, names and regions are shared by two workplaces (ambiguous links)"
+    firms = {normalise_brn(r["사업자등록번호"]): r["기업명"] for r in _firm_rows(out, manifest)}
+    exact_names = sum(firms[brn] == links[brn][0][_column("사업장명")] for brn in matched)
+    assert exact_names < 0.05 * len(matched)               # the NPS spells the name differently
+
+
+def test_supported_firms_grow_faster_than_non_participants(demo):
+    out, _, manifest = demo
+    funded = {normalise_brn(json.loads(line)["brn"]) for path in (out / "funding").glob("*.jsonl")
+              for line in path.read_text(encoding="utf-8").splitlines() if line.endswith("}")}
+    start_links, start_rows = _programme_links(out, manifest, "202306")
+    end_links, end_rows = _programme_links(out, manifest, "202606")
+    count = _column("가입자수")
+    programme_growth, programme_keys = [], set()
+    for brn in funded:
+        first, last = start_links.get(brn, []), end_links.get(brn, [])
+        if len(first) == 1 and len(last) == 1:
+            programme_growth.append(np.log(int(last[0][count]) / int(first[0][count])))
+        programme_keys.update(tuple(r[1:3]) for r in first + last)
+    def sizes(rows):
+        return {tuple(r[1:3] + r[4:6]): int(r[count]) for r in rows
+                if r[_column("사업장형태구분코드")] == "1" and tuple(r[1:3]) not in programme_keys}
+    start, end = sizes(start_rows), sizes(end_rows)
+    other_growth = [np.log(end[k] / start[k]) for k in set(start) & set(end) if start[k] >= 3 and end[k] > 0]
+    assert len(programme_growth) > 200
+    assert np.mean(programme_growth) - np.mean(other_growth) > 0.1
+
+
+def test_funding_events_follow_the_contract(demo):
+    out, _, manifest = demo
+    skip = _defect_rows(manifest)
+    firms = {normalise_brn(r["사업자등록번호"]): region_resolver().resolve(r["시도"]).code for r in _firm_rows(out, manifest)}
+    projects = {p.project_id: p.region_code for p in Seeds().growth_projects}
+    events, consortia = {}, {}
+    for path in sorted((out / "funding").glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if (f"funding/{path.name}", number) in skip:
+                continue
+            event = json.loads(line)
+            assert tuple(event) == FIELDS
+            assert event["event_id"] not in events
+            events[event["event_id"]] = event
+            brn = normalise_brn(event["brn"])
+            assert brn in firms
+            assert event["program_code"] in PROGRAM_CODES and event["kind"] in KINDS
+            assert isinstance(event["amount_krw"], int)
+            assert event["paid_on"][:4] + event["paid_on"][5:7] == path.stem[-6:]
+            if event["program_code"] == "GP300":
+                assert projects[event["project_id"]] == firms[brn]
+            else:
+                assert event["project_id"] is None
+            if event["program_code"] == "COLLAB":
+                assert re.fullmatch(rf"COLLAB-{firms[brn]}-\d{{3}}", event["consortium_id"])
+                consortia.setdefault(event["consortium_id"], set()).add(brn)
+            else:
+                assert event["consortium_id"] is None
+            if event["reverses"]:
+                original = events[event["reverses"]]
+                assert event["amount_krw"] == -original["amount_krw"] < 0
+            else:
+                assert event["amount_krw"] > 0
+    assert set(PROGRAM_CODES) == {e["program_code"] for e in events.values()}
+    reversals = sum(1 for e in events.values() if e["reverses"]) / len(events)
+    assert 0.005 < reversals < 0.04
+    assert consortia and all(2 <= len(members) <= 5 for members in consortia.values())
+
+
+def test_defects_manifest_points_at_the_defects(demo):
+    out, summary, manifest = demo
+    assert set(summary["defects"]) >= {
+        "invalid_check_digit", "unknown_region", "impossible_date", "negative_headcount", "malformed_json",
+        "duplicate_event_id", "truncated_file", "wrong_encoding", "delivered_twice"}
+    for entry in manifest:
+        path = out / entry["file"]
+        data = path.read_bytes()
+        defect = entry["defect"]
+        if entry["row"] is not None:
+            assert entry["expected_status"] == "loaded_with_quarantine"
+            text, _ = _decode(data)
+            line = text.splitlines()[entry["row"] - 1]
+        if defect in ("invalid_check_digit", "unknown_region", "impossible_date", "ambiguous_region"):
+            fields = dict(zip(firms_contract.HEADER, next(csv.reader([line]))))
+            assert (normalise_brn(fields["사업자등록번호"]) is None) == (defect == "invalid_check_digit")
+            reason = region_resolver().resolve(fields["시도"]).reason
+            assert reason == {"unknown_region": "unknown_region", "ambiguous_region": "ambiguous_region"}.get(defect)
+            assert (parse_date(fields["지정일자"]) is None) == (defect == "impossible_date")
+        elif defect == "negative_headcount":
+            assert line.split(",")[_column("가입자수")] == "-3"
+        elif defect == "malformed_json":
+            with pytest.raises(json.JSONDecodeError):
+                json.loads(line)
+        elif defect == "duplicate_event_id":
+            event = json.loads(line)
+            earlier = [json.loads(other) for other in text.splitlines()[:entry["row"] - 1] if other.endswith("}")]
+            assert any(other["event_id"] == event["event_id"] and other != event for other in earlier)
+        elif defect == "truncated_file":
+            assert entry["expected_reason"] == "file_truncated" and entry["expected_status"] == "rejected"
+            assert not data.endswith(b"\n")
+            text, _ = _decode(data)
+            assert len(next(csv.reader([text.splitlines()[-1]]))) < len(firms_contract.HEADER)
+        elif defect == "wrong_encoding":
+            assert entry["expected_reason"] == "file_undecodable" and entry["expected_status"] == "rejected"
+            for encoding in ("utf-8", "cp949"):
+                with pytest.raises(UnicodeDecodeError):
+                    data.decode(encoding)
+            assert "사업자등록번호" in data.decode("utf-16")
+        elif defect == "delivered_twice":
+            assert entry["expected_status"] == "duplicate"
+            twins = [p for p in path.parent.iterdir() if p != path and p.read_bytes() == data]
+            assert len(twins) == 1 and twins[0].name < path.name
+        else:
+            raise AssertionError(f"unexpected defect {defect}")
+
+
+def test_without_defects_there_is_no_manifest_and_every_row_is_valid(tmp_path):
+    summary = generate(tmp_path, seed=3, months=3, progress=False)
+    assert not (tmp_path / "defects_manifest.json").exists() and summary["defects"] == {}
+    rows = _firm_rows(tmp_path, [])
+    assert all(normalise_brn(r["사업자등록번호"]) and parse_date(r["지정일자"]) for r in rows)
+    for path in (tmp_path / "funding").glob("*.jsonl"):
+        assert all(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+    for path in (tmp_path / "employment").glob("*.csv"):
+        assert all(int(line.split(",")[_column("가입자수")]) >= 0
+                   for line in path.read_bytes().decode("cp949").splitlines()[1:])
+
+
+def test_one_national_month_has_about_600k_workplaces(tmp_path):
+    summary = generate(tmp_path, scale="national", months=1, progress=False)
+    assert summary["programme_firms"] == 10_300
+    assert 550_000 <= summary["rows"]["employment"] <= 650_000
+    data = (tmp_path / "employment" / "nps_202606.csv").read_bytes()
+    assert 100e6 < len(data) < 160e6
+    text = data.decode("cp949")
+    assert text.count("\n") == summary["rows"]["employment"] + 1

@@ -1,0 +1,70 @@
+"""The auditor's report written by the whole quality step (pipeline.audit_and_publish): HTML standalone with the
+release status and check names at the top, JSON valid against quality/quality_report.schema.json, GX Data Docs
+beside it, and an index of every run."""
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from quality.pipeline import audit_and_publish
+from quality.publish import ReleaseWithheld
+from quality.report import SCHEMA_PATH
+from tests.test_quality_fixtures import BATCH, build_clean_warehouse, execute
+
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    return build_clean_warehouse(tmp_path / "warehouse.duckdb")
+
+
+def _validate(path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    return data
+
+
+def test_published_run_report(warehouse, tmp_path):
+    reports = tmp_path / "reports"
+    run = audit_and_publish(warehouse, reports, "run:2025-01-05/001", "abc1234", [BATCH])
+    folder = reports / "runs" / "run_2025-01-05_001"
+    assert run.report.html_path == folder / "quality.html"
+    data = _validate(folder / "quality.json")
+    assert data["outcome"] == "published" and data["release"]["release_id"] == run.release.release_id
+    assert data["summary"] == {"checks_total": 20, "passed": 20, "warned": 0, "failed": 0}
+    page = run.report.html_path.read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in page and "'Noto Sans CJK KR'" in page and "NanumGothic" in page
+    assert "<script" not in page and "http" not in page.replace(SCHEMA["$schema"], "")
+    assert "RELEASE PUBLISHED" in page and run.release.release_id in page
+    assert (folder / "gx_docs" / "index.html").exists() and "href='gx_docs/index.html'" in page
+    assert "missing column 지급액" in page and "file_rejected" in page and "c3" * 32 in page
+    assert {f["status"]: f["reconciles"] for f in data["ingestion_files"]}["loaded_with_quarantine"] is True
+    assert {(q["reason_code"], q["rows"]) for q in data["quarantine_by_reason"]} == {
+        ("file_rejected", 10), ("invalid_date", 3)}
+
+
+def test_withheld_run_report_names_the_check_near_the_top(warehouse, tmp_path):
+    reports = tmp_path / "reports"
+    audit_and_publish(warehouse, reports, "run-001", "abc1234", [BATCH])
+    execute(warehouse, "update kpi.kpi_official_candidate set target = 290, achievement_pct = 100 * actual / 290 "
+                       "where region_code = 'ALL' and kpi_code = 'leading_firms'")
+    with pytest.raises(ReleaseWithheld) as withheld:
+        audit_and_publish(warehouse, reports, "run-002", "abc1234", [BATCH])
+    page = withheld.value.report_path.read_text(encoding="utf-8")
+    top = page[: page.index("<h2>Checks</h2>")]
+    assert "RELEASE WITHHELD" in top and "candidate_national_targets_match_plan" in top
+    assert "withheld" in page.lower()
+    data = _validate(withheld.value.report_path.with_name("quality.json"))
+    assert data["outcome"] == "withheld" and data["release"] is None
+    assert data["withheld"]["failed_checks"] == ["candidate_national_targets_match_plan"]
+    [failed] = [c for c in data["checks"] if c["status"] != "passed"]
+    assert {(r["kpi_code"], r["target"]) for r in failed["failing_rows"]} == {("leading_firms", 290.0)}
+    assert len(failed["failing_rows"]) == 4 and failed["failing_row_count"] == 4
+
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"run-001</a>.*?published", index, re.S) and re.search(r"run-002</a>.*?withheld", index, re.S)
+    assert index.index("run-002") < index.index("run-001")          # newest first
