@@ -28,6 +28,7 @@ run: setup
 
 ## test: the whole test suite (what CI runs)
 test: setup
+	bash scripts/install-browser.sh
 	$(BIN)/pytest
 
 ## dev: the Dagster UI on the same definitions, at http://127.0.0.1:3000

@@ -6,6 +6,7 @@ range) and every unpartitioned asset, using the definitions `dagster dev` shows.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -26,14 +27,23 @@ class RunOutcome:
     failure_messages: list[str] = field(default_factory=list)
     figures: dict[str, int] = field(default_factory=dict)
     tables_built: list[str] = field(default_factory=list)
+    release: str = "none"
 
     def render(self) -> str:
         lines = [f"run {self.run_id}: {'succeeded' if self.success else 'FAILED'}"]
         lines += [f"  {name}: {value}" for name, value in self.figures.items()]
         lines.append(f"  tables built: {len(self.tables_built)}")
+        lines.append(f"  KPI release published: {self.release}")
         for step, message in zip(self.failed_steps, self.failure_messages):
             lines.append(f"  failed step {step}: {message}")
         return "\n".join(lines)
+
+
+def _root_cause(error) -> str:
+    """The innermost error's first line: what went wrong, not Dagster's wrapper around it."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0] if error is not None else "failed"
 
 
 def employment_partition_range(settings: Settings) -> tuple[str, str] | None:
@@ -41,19 +51,42 @@ def employment_partition_range(settings: Settings) -> tuple[str, str] | None:
     return (f"{months[0]}-01", f"{months[-1]}-01") if months else None
 
 
-def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+def _open_read_only(path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, waiting briefly for a writer that is still shutting down (a failed dbt run's)."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+
+
+def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str], str]:
+    with _open_read_only(settings.warehouse_path) as con:
         files, read, loaded, quarantined = con.execute(
             "SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
             "coalesce(sum(rows_quarantined), 0) FROM audit.ingest_files WHERE load_batch_id = ?", [run_id]).fetchone()
+        release = con.execute("SELECT release_id, content_sha256 FROM kpi.kpi_releases WHERE run_id = ?",
+                              [run_id]).fetchone() if _has_table(con, "kpi", "kpi_releases") else None
         tables = [f"{s}.{t}" for s, t in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema NOT IN ('raw', 'audit') ORDER BY 1, 2").fetchall()]
-    return ({"files loaded this run": files, "rows read": read, "rows loaded": loaded,
-             "rows quarantined": quarantined}, tables)
+    figures = {"files loaded this run": files, "rows read": read, "rows loaded": loaded,
+               "rows quarantined": quarantined}
+    return figures, tables, (f"{release[0]} (content sha256 {release[1][:12]}…)" if release else "none")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, name]).fetchone()[0] > 0
 
 
 def run_warehouse(settings: Settings) -> RunOutcome:
+    """Parse the dbt project afresh, then materialise every asset in this process."""
+    from orchestration.lib.dbt import prepare_dbt_manifest
+
+    prepare_dbt_manifest()   # before the definitions module reads the manifest
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(settings)
@@ -71,9 +104,8 @@ def run_warehouse(settings: Settings) -> RunOutcome:
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     outcome = RunOutcome(success=result.success, run_id=result.run_id,
                          failed_steps=[e.step_key for e in failures],
-                         failure_messages=[e.step_failure_data.error.message.strip().splitlines()[0]
-                                           if e.step_failure_data.error else "failed" for e in failures])
+                         failure_messages=[_root_cause(e.step_failure_data.error) for e in failures])
     if settings.warehouse_path.exists():
-        outcome.figures, outcome.tables_built = _figures(settings, result.run_id)
+        outcome.figures, outcome.tables_built, outcome.release = _figures(settings, result.run_id)
     return outcome
 

@@ -1,0 +1,34 @@
+{#- One row per workplace and month. When a month holds more than one (non-identical) row for the same
+    workplace_key, the latest delivery wins. Adds the size band used by the matched comparison.
+    Incremental by data_month like its staging model. -#}
+{{ config(**sme_warehouse.incremental_month_config()) }}
+
+with candidates as (
+    select
+        *,
+        row_number() over (
+            partition by workplace_key, data_month
+            order by loaded_at desc, source_file desc, source_row desc
+        ) as delivery_rank
+    from {{ ref('stg_employment__workplace_months') }}
+    where {{ sme_warehouse.months_to_build(ref('stg_employment__workplace_months')) }}
+)
+
+select
+    workplace_key,
+    data_month,
+    brn_prefix,
+    workplace_name,
+    programme_region_code,
+    industry_code,
+    industry_division,
+    enrolment_status,
+    subscribers,
+    {{ sme_warehouse.size_band('subscribers') }} as size_band,
+    new_subscribers,
+    lost_subscribers,
+    source_file,
+    source_row,
+    loaded_at
+from candidates
+where delivery_rank = 1

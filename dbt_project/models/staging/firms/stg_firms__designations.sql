@@ -1,0 +1,56 @@
+{#- Firm designations, typed, one row per (brn, stage, designated_on). A designation delivered again in a later
+    batch (for example with its withdrawal date filled in) replaces the earlier delivery: latest load wins.
+    programme_region_code maps the firm's region code through the dated bridge on the designation date. -#}
+with ranked as (
+    select
+        brn,
+        firm_name,
+        region_code,
+        region_as_delivered,
+        industry_code,
+        key_industry,
+        industry_type,
+        stage,
+        designated_on,
+        withdrawn_on,
+        source_file,
+        source_row,
+        source_sha256,
+        load_batch_id,
+        loaded_at,
+        row_number() over (
+            partition by brn, stage, designated_on
+            order by loaded_at desc, source_file desc, source_row desc
+        ) as delivery_rank
+    from {{ source('raw', 'firms') }}
+),
+
+latest as (
+    select * from ranked where delivery_rank = 1
+)
+
+select
+    latest.brn,
+    trim(latest.firm_name) as firm_name,
+    latest.region_code,
+    latest.region_as_delivered,
+    bridge.programme_region_code,
+    latest.industry_code,
+    substring(latest.industry_code, 1, 2) as industry_division,
+    latest.key_industry,
+    latest.industry_type,
+    latest.stage,
+    case latest.stage when '잠재' then 1 when '예비' then 2 when '선도' then 3 end as stage_rank,
+    latest.designated_on,
+    latest.withdrawn_on,
+    latest.source_file,
+    latest.source_row,
+    latest.source_sha256,
+    latest.load_batch_id,
+    latest.loaded_at
+from latest
+left join {{ ref('ref_admin_region_bridge') }} as bridge
+    on bridge.admin_code = latest.region_code
+   and bridge.sigungu_prefix is null
+   and latest.designated_on >= bridge.valid_from
+   and (bridge.valid_to is null or latest.designated_on <= bridge.valid_to)

@@ -1,0 +1,32 @@
+"""What BI tools and people read after a release: the serving database, Parquet exports and the KPI report.
+
+Both are rebuilt only after `kpi/kpi_official` published, and each is swapped in atomically, so a BI tool
+holding the serving file open never blocks a run and never sees half a refresh.
+"""
+import dagster as dg
+
+from orchestration.lib.resources import WarehouseResource
+from serving.kpi_report import build_kpi_report
+from serving.refresh import refresh_serving
+
+OWNERS = ["team:sme-data-engineering"]
+
+
+@dg.asset(key=["serving", "marts_and_kpis"], deps=[dg.AssetKey(["kpi", "kpi_official"])], group_name="serving",
+          owners=OWNERS, kinds={"duckdb", "parquet"},
+          description="Read-only serving.duckdb and exports/<table>.parquet of every mart and KPI table, "
+                      "refreshed atomically after each release.")
+def serving_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    summary = refresh_serving(warehouse.warehouse, warehouse.serving_path, warehouse.exports_dir)
+    return dg.MaterializeResult(metadata={
+        "serving_path": dg.MetadataValue.path(str(summary.serving_path)),
+        "release_id": summary.release_id, "tables": len(summary.tables), "rows": summary.total_rows,
+        "bytes": summary.total_bytes,
+    })
+
+
+@dg.asset(key=["serving", "kpi_report"], deps=[serving_copy], group_name="serving", owners=OWNERS,
+          kinds={"html"}, description="Standalone KPI progress report (reports/kpi.html) of the latest release.")
+def kpi_report(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    path = build_kpi_report(warehouse.serving_path, warehouse.reports_dir)
+    return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(path))})

@@ -1,0 +1,14 @@
+"""Shared fixtures: the dbt manifest the Dagster definitions are built from, prepared once per session."""
+import os
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest():
+    from orchestration.lib.dbt import prepare_dbt_manifest
+
+    return prepare_dbt_manifest()

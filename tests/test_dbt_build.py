@@ -1,0 +1,331 @@
+"""End-to-end test of the dbt project on a small hand-made warehouse.
+
+One module fixture creates the raw and audit tables with the loader's own DDL in a temporary DuckDB file,
+inserts a few hand-made rows (firms, funding events with a reversal, 24 months of NPS workplaces crossing the
+강원 code change 42 -> 51), runs `dbt build` once against it and the tests read the results. Every expected
+number below was worked out by hand from these rows; the comments say how.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.loader import ensure_schema
+from ingestion.normalise import brn_check_digit
+
+REPO = Path(__file__).resolve().parent.parent
+DBT = REPO / ".venv" / "bin" / "dbt"
+PROJECT = REPO / "dbt_project"
+
+
+def brn(first_nine: str) -> str:
+    return first_nine + str(brn_check_digit(first_nine))
+
+
+# Programme firms (brn: the first six digits are what the NPS file shows).
+FIRM_A = "1348672683"          # 강원, (주)가나테크: 예비 2023-02-01, promoted to 선도 2023-08-01 (주축)
+FIRM_B = "1168200276"          # 부산, ABC Robotics: 선도 초광역 2023-03-15
+FIRM_C = "2208162517"          # 경북, 다라 소재: 선도 주축 2023-01-10, withdrawn 2024-02-01
+FIRM_D = brn("301810001")      # 대전, 마바산업: two NPS workplaces fit -> ambiguous
+FIRM_E = brn("312810002")      # 충남, 사아정밀: the NPS workplace with its prefix has another name -> unmatched
+FIRM_F = brn("104810003")      # 서울, 서울바이오: 선도 주축 in the capital area (not a leading_firms firm); no workplace
+FIRM_G = brn("504810004")      # 대구, (주) 대구 정밀: 잠재 2023-04-01
+
+MONTHS = [dt.date(2023 + i // 12, i % 12 + 1, 1) for i in range(24)]   # 2023-01 .. 2024-12
+
+
+def headcount_a(i: int) -> int:
+    """FIRM_A's workplace: 20 until 2023-03, then one more person every month."""
+    return 20 if i <= 2 else 20 + (i - 2)
+
+
+# name, brn prefix, region per month index, sigungu per month index, industry code, subscribers per month index
+WORKPLACES = [
+    ("가나테크 주식회사", FIRM_A[:6], lambda i: "42" if i < 5 else "51", lambda i: "42110" if i < 5 else "51110",
+     "292203", headcount_a),
+    ("abc robotics", FIRM_B[:6], lambda i: "26", lambda i: "26440", "292203", lambda i: 100),
+    ("다라소재(주)", FIRM_C[:6], lambda i: "47", lambda i: "47190", "242100", lambda i: 40),
+    ("마바산업", FIRM_D[:6], lambda i: "30", lambda i: "30200", "251100", lambda i: 12),
+    ("(주)마바산업", FIRM_D[:6], lambda i: "30", lambda i: "30170", "251100", lambda i: 8),
+    ("자차정밀", FIRM_E[:6], lambda i: "44", lambda i: "44200", "292203", lambda i: 25),
+    ("㈜대구정밀", FIRM_G[:6], lambda i: "27", lambda i: "27290", "292203", lambda i: 10 if i < 12 else 12),
+    # never-supported workplaces: two fit FIRM_A's cell (강원, division 29, 10-49 people, baseline 2023-03)
+    ("강원식품", "401810", lambda i: "42" if i < 5 else "51", lambda i: "42130", "291100",
+     lambda i: 15 if i <= 2 else 17),                                   # change to +12: +2
+    ("설악기계", "402810", lambda i: "42" if i < 5 else "51", lambda i: "42150", "299900",
+     lambda i: 30 if i <= 2 else 26),                                   # change to +12: -4
+    ("태백중공업", "403810", lambda i: "51", lambda i: "51190", "292203", lambda i: 60),    # other size band
+    ("해운대기계", "602810", lambda i: "26", lambda i: "26350", "292203", lambda i: 20),    # other region
+    # 군위군: 경북 47720 until 2023-06, the same code after the move to 대구 on 2023-07-01
+    ("군위농산", "503810", lambda i: "47", lambda i: "47720", "011100", lambda i: 5),
+]
+
+DESIGNATIONS = [
+    # brn, name, region, industry code, industry type, stage, designated_on, withdrawn_on
+    (FIRM_A, "(주)가나테크", "51", "29299", "주축", "예비", "2023-02-01", None),
+    (FIRM_A, "(주)가나테크", "51", "29299", "주축", "선도", "2023-08-01", None),
+    (FIRM_B, "ABC Robotics", "26", "29299", "초광역", "선도", "2023-03-15", None),
+    (FIRM_C, "다라 소재", "47", "24210", "주축", "선도", "2023-01-10", "2024-02-01"),
+    (FIRM_D, "마바산업", "30", "25110", "미래", "예비", "2023-05-01", None),
+    (FIRM_E, "사아정밀", "44", "29299", "주축", "잠재", "2023-05-01", None),
+    (FIRM_F, "서울바이오", "11", "21100", "주축", "선도", "2023-06-01", None),
+    (FIRM_G, "(주) 대구 정밀", "27", "29299", "주축", "잠재", "2023-04-01", None),
+]
+
+FUNDING = [
+    # event_id, brn, programme, project, consortium, amount, paid_on, reverses
+    ("E1", FIRM_A, "GP300", "GP300-51-01", None, 50_000_000, "2023-04-20", None),
+    ("E2", FIRM_A, "COLLAB", None, "K1", 1_000_000, "2023-05-10", None),
+    ("E3", FIRM_G, "COLLAB", None, "K1", 500_000, "2023-06-15", None),
+    ("E4", FIRM_B, "COLLAB", None, "K2", 800_000, "2023-07-01", None),
+    ("E5", FIRM_C, "COLLAB", None, "K2", 700_000, "2023-07-05", None),
+    ("E6", FIRM_C, "COLLAB", None, None, -700_000, "2023-11-20", "E5"),   # cancels E5; names no consortium
+]
+
+QUARTERS = [f"{y}Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)]
+REGIONS = ["11", "26", "27", "28", "29", "30", "31", "36", "41", "51", "43", "44", "52", "46", "47", "48", "50"]
+
+
+def _write_landing(con: duckdb.DuckDBPyConnection) -> None:
+    """Hand-made raw rows with lineage columns, as the loader would have written them."""
+    loaded_at = dt.datetime(2025, 1, 6, 9, 0)
+    for row_no, (b, name, region, code, kind, stage, on, off) in enumerate(DESIGNATIONS, start=2):
+        con.execute(
+            "INSERT INTO raw.firms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [b, f"{b[:3]}-{b[3:5]}-{b[5:]}", name, region, region, code, None, kind, stage, on, off,
+             "firms/agency_2024.csv", row_no, "sha-firms", "batch-1", loaded_at])
+    for row_no, (event, b, programme, project, consortium, amount, paid_on, reverses) in enumerate(FUNDING, start=1):
+        con.execute(
+            "INSERT INTO raw.funding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [event, b, b, programme, project, consortium, amount, paid_on, "grant", reverses,
+             "funding/events_2023.jsonl", row_no, "sha-funding", "batch-1", loaded_at])
+    for i, month in enumerate(MONTHS):
+        file_name = f"employment/nps_{month:%Y%m}.csv"
+        rows = []
+        for name, prefix, region, sigungu, industry, subscribers in WORKPLACES:
+            delivered = region(i)
+            current = {"42": "51", "45": "52"}.get(delivered, delivered)
+            rows.append([month, name, prefix, 1, "24000", None, None, sigungu(i) + "00000", None, delivered,
+                         sigungu(i), None, 1, industry, "제조업", dt.date(2015, 1, 1), None, None, subscribers(i),
+                         subscribers(i) * 100_000, 0, 0, current])
+        if month == dt.date(2023, 5, 1):
+            rows.append(list(rows[0]))          # an exact duplicate row inside the 2023-05 file
+        for row_no, row in enumerate(rows, start=2):
+            con.execute("INSERT INTO raw.employment VALUES (" + ", ".join(["?"] * 28) + ")",
+                        row + [file_name, row_no, f"sha-{month:%Y%m}", "batch-1", loaded_at])
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory):
+    """Path of a warehouse built by one `dbt build` over the hand-made landing; also the build's timing."""
+    work = tmp_path_factory.mktemp("dbt_build")
+    db_path = work / "warehouse.duckdb"
+    with duckdb.connect(str(db_path)) as con:
+        ensure_schema(con)
+        _write_landing(con)
+    env = {**os.environ, "SME_WAREHOUSE_PATH": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    yield db_path, seconds, work / "target"
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _rows(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _kpi(db_path: Path, kpi_code: str, region_code: str) -> dict[str, float]:
+    rows = _rows(db_path, "SELECT quarter, actual FROM kpi.kpi_official_candidate "
+                          "WHERE kpi_code = ? AND region_code = ? ORDER BY quarter", [kpi_code, region_code])
+    return dict(rows)
+
+
+def test_every_kpi_entity_has_a_programme_region(warehouse):
+    db_path, seconds, _ = warehouse
+    # No entity silently falls out of the regional rows.
+    assert _rows(db_path, "SELECT count(*) FROM intermediate.int_kpi_entities WHERE region_code IS NULL") == [(0,)]
+    print(f"dbt build took {seconds:.1f}s")
+
+
+def test_quarters_run_from_first_to_last_data(warehouse):
+    db_path, *_ = warehouse
+    assert [q for (q,) in _rows(db_path, "SELECT quarter FROM marts.dim_date ORDER BY quarter")] == QUARTERS
+
+
+def test_every_kpi_has_every_region_and_quarter(warehouse):
+    db_path, *_ = warehouse
+    counts = _rows(db_path, "SELECT kpi_code, count(*) FROM kpi.kpi_official_candidate GROUP BY kpi_code")
+    assert len(counts) == 9
+    assert all(n == 8 * 18 for _, n in counts)
+
+
+def test_leading_firms(warehouse):
+    db_path, *_ = warehouse
+    # C (경북) counts until its withdrawal on 2024-02-01; A (강원) from its promotion on 2023-08-01;
+    # F (서울) is in the capital area and never counts.
+    assert _kpi(db_path, "leading_firms", "ALL") == dict(zip(QUARTERS, [1, 1, 2, 2, 1, 1, 1, 1]))
+    assert _kpi(db_path, "leading_firms", "47") == dict(zip(QUARTERS, [1, 1, 1, 1, 0, 0, 0, 0]))
+    assert set(_kpi(db_path, "leading_firms", "11").values()) == {0}
+
+
+def test_superregional_and_representative(warehouse):
+    db_path, *_ = warehouse
+    assert _kpi(db_path, "superregional_leading_firms", "26") == dict(zip(QUARTERS, [1] * 8))
+    assert _kpi(db_path, "representative_smes", "ALL") == dict(zip(QUARTERS, [2, 2, 3, 3, 2, 2, 2, 2]))
+
+
+def test_growth_project_success(warehouse):
+    db_path, *_ = warehouse
+    # GP300-51-01 starts 2023-03-01 (target 7): baseline 2023-02 = 20 people; 2023-09 = 26 (+6), 2023-12 = 29 (+9).
+    assert _kpi(db_path, "growth_project_success_cases", "51") == dict(zip(QUARTERS, [0, 0, 0, 1, 1, 1, 1, 1]))
+    assert _kpi(db_path, "growth_project_success_cases", "ALL") == _kpi(db_path, "growth_project_success_cases", "51")
+
+
+def test_collaboration_models_net_of_reversals(warehouse):
+    db_path, *_ = warehouse
+    # K1 (A then G, region of A = 51) from 2023Q2; K2 (B and C, region of B = 26) only in 2023Q3:
+    # C's payment is reversed on 2023-11-20, by an event that names no consortium.
+    assert _kpi(db_path, "collaboration_models", "51") == dict(zip(QUARTERS, [0, 1, 1, 1, 1, 1, 1, 1]))
+    assert _kpi(db_path, "collaboration_models", "26") == dict(zip(QUARTERS, [0, 0, 1, 0, 0, 0, 0, 0]))
+
+
+def test_centre_regions(warehouse):
+    db_path, *_ = warehouse
+    assert _kpi(db_path, "crisis_centre_regions", "ALL") == dict(zip(QUARTERS, [5, 5, 5, 12, 12, 12, 12, 12]))
+    assert _kpi(db_path, "crisis_centre_regions", "51") == dict(zip(QUARTERS, [1] * 8))
+    assert _kpi(db_path, "crisis_centre_regions", "36") == dict(zip(QUARTERS, [0] * 8))
+    # the reference does not say which 10 regions have a structural centre: nothing is counted
+    assert set(_kpi(db_path, "structural_centre_regions", "ALL").values()) == {0}
+
+
+def test_jobs_created(warehouse):
+    db_path, *_ = warehouse
+    # A: first payment 2023-04-20, baseline 2023-03 = 20; reference months 2023-06 .. 2024-12 = 23 .. 41.
+    assert _kpi(db_path, "jobs_created", "51") == dict(zip(QUARTERS, [0, 3, 6, 9, 12, 15, 18, 21]))
+    # G: first payment 2023-06-15, baseline 2023-05 = 10, 12 from 2024-01. B: 100 throughout. C: fully reversed.
+    assert _kpi(db_path, "jobs_created", "27") == dict(zip(QUARTERS, [0, 0, 0, 0, 2, 2, 2, 2]))
+    assert _kpi(db_path, "jobs_created", "ALL") == dict(zip(QUARTERS, [0, 3, 6, 9, 14, 17, 20, 23]))
+
+
+def test_employment_effect_did(warehouse):
+    db_path, *_ = warehouse
+    # A: +12 from baseline 2023-03 to 2024-03; comparison 강원식품 +2 and 설악기계 -4 -> mean -1; DiD = 13.
+    # Observable from 2024Q1 (reference month 2024-03). No other firm has a comparison group.
+    assert _kpi(db_path, "employment_effect_did", "51") == dict(zip(QUARTERS, [0, 0, 0, 0, 13, 13, 13, 13]))
+    assert _kpi(db_path, "employment_effect_did", "ALL") == _kpi(db_path, "employment_effect_did", "51")
+    outcome = _rows(db_path, "SELECT baseline_month, baseline_headcount, headcount_m12, comparison_group_size, "
+                             "comparison_change_m12, did_m12, stage_at_entry, promoted_after_entry, "
+                             "counts_toward_gp300_success FROM marts.fct_program_outcomes "
+                             "WHERE brn = ? AND program_code = 'GP300'", [FIRM_A])
+    assert outcome == [(dt.date(2023, 3, 1), 20, 32, 2, -1.0, 13.0, "예비", True, True)]
+
+
+def test_targets_and_achievement(warehouse):
+    db_path, *_ = warehouse
+    rows = _rows(db_path, "SELECT target, achievement_pct, definition_version FROM kpi.kpi_official_candidate "
+                          "WHERE kpi_code = 'crisis_centre_regions' AND region_code = 'ALL' AND quarter = '2024Q4'")
+    assert rows == [(17.0, pytest.approx(100 * 12 / 17), "2023.1")]
+    regional_targets = _rows(db_path, "SELECT count(*) FROM kpi.kpi_official_candidate "
+                                      "WHERE region_code <> 'ALL' AND target IS NOT NULL")
+    assert regional_targets == [(0,)]
+
+
+def test_workplace_linkage_rule(warehouse):
+    db_path, *_ = warehouse
+    links = dict(((b, (status, key is not None)) for b, status, key in _rows(
+        db_path, "SELECT brn, match_status, workplace_key FROM marts.fct_firm_workplace_links")))
+    assert links == {
+        FIRM_A: ("matched", True),      # (주)가나테크 ~ 가나테크 주식회사
+        FIRM_B: ("matched", True),      # ABC Robotics ~ abc robotics
+        FIRM_C: ("matched", True),      # 다라 소재 ~ 다라소재(주)
+        FIRM_D: ("ambiguous", False),   # 마바산업 and (주)마바산업 both fit
+        FIRM_E: ("unmatched", False),   # 자차정밀 is another name
+        FIRM_F: ("unmatched", False),   # no workplace with the prefix
+        FIRM_G: ("matched", True),      # (주) 대구 정밀 ~ ㈜대구정밀
+    }
+
+
+def test_region_series_crosses_gangwon_code_change(warehouse):
+    db_path, *_ = warehouse
+    # FIRM_A's workplace is delivered under 42 until 2023-05 and under 51 after: one workplace, 24 months.
+    series = _rows(db_path, "SELECT m.data_month, m.programme_region_code, m.subscribers "
+                            "FROM intermediate.int_firm_months m WHERE m.brn = ? ORDER BY m.data_month", [FIRM_A])
+    assert [month for month, *_ in series] == MONTHS
+    assert {region for _, region, _ in series} == {"51"}
+    assert [people for *_, people in series] == [headcount_a(i) for i in range(24)]
+    # and the regional stage table carries its headcount in every quarter, 예비 then 선도
+    headcount = _rows(db_path, "SELECT quarter, sum(headcount) FROM marts.fct_region_stage "
+                               "WHERE region_code = '51' GROUP BY quarter ORDER BY quarter")
+    assert headcount == list(zip(QUARTERS, [20, 23, 26, 29, 32, 35, 38, 41]))
+
+
+def test_exact_duplicates_removed_keeping_first_lineage(warehouse):
+    db_path, *_ = warehouse
+    rows = _rows(db_path, "SELECT source_row FROM staging.stg_employment__workplace_months "
+                          "WHERE data_month = DATE '2023-05-01' AND brn_prefix = ?", [FIRM_A[:6]])
+    assert rows == [(2,)]
+
+
+def test_gunwi_bridged_by_date(warehouse):
+    db_path, *_ = warehouse
+    regions = _rows(db_path, "SELECT data_month, programme_region_code FROM staging.stg_employment__workplace_months "
+                             "WHERE brn_prefix = '503810' AND data_month IN (DATE '2023-06-01', DATE '2023-07-01') "
+                             "ORDER BY data_month")
+    assert regions == [(dt.date(2023, 6, 1), "47"), (dt.date(2023, 7, 1), "27")]
+
+
+def test_region_stage_flows(warehouse):
+    db_path, *_ = warehouse
+    rows = _rows(db_path, "SELECT quarter, region_code, stage, designated_firms, new_designations, promotions_in, "
+                          "withdrawals FROM marts.fct_region_stage WHERE region_code IN ('51', '47') AND quarter IN "
+                          "('2023Q1', '2023Q3', '2024Q1') AND (designated_firms + new_designations + promotions_in "
+                          "+ withdrawals) > 0 ORDER BY quarter, region_code, stage")
+    assert rows == [
+        ("2023Q1", "47", "선도", 1, 1, 0, 0),     # C designated in 경북
+        ("2023Q1", "51", "예비", 1, 1, 0, 0),     # A designated in 강원
+        ("2023Q3", "47", "선도", 1, 0, 0, 0),     # C still in force
+        ("2023Q3", "51", "선도", 1, 0, 1, 0),     # A promoted (its 예비 designation ends, it is not withdrawn)
+        ("2024Q1", "47", "선도", 0, 0, 0, 1),     # C withdrawn on 2024-02-01
+        ("2024Q1", "51", "선도", 1, 0, 0, 0),
+    ]
+
+
+def test_lineage_explains_every_regional_number(warehouse):
+    db_path, *_ = warehouse
+    unexplained = _rows(db_path, """
+        SELECT c.kpi_code, c.region_code, c.quarter
+        FROM kpi.kpi_official_candidate c
+        LEFT JOIN (SELECT DISTINCT kpi_code, region_code, quarter FROM kpi.kpi_candidate_lineage) l
+          USING (kpi_code, region_code, quarter)
+        WHERE c.entity_count > 0 AND l.kpi_code IS NULL""")
+    assert unexplained == []
+    # the collaboration model K2 in 2023Q3 is explained by the two COLLAB payments, rows 4 and 5 of the file
+    rows = _rows(db_path, "SELECT source_feed, source_row FROM kpi.kpi_candidate_lineage WHERE kpi_code = "
+                          "'collaboration_models' AND region_code = '26' AND quarter = '2023Q3' ORDER BY source_row")
+    assert rows == [("funding", 4), ("funding", 5)]
+
+
+def test_brn_check_digit_test_fails_on_a_bad_number(warehouse, tmp_path):
+    """The generic valid_brn test, as compiled for dim_firm, flags exactly the numbers with a wrong check digit."""
+    db_path, _, target = warehouse
+    compiled = next(target.glob("compiled/sme_warehouse/**/valid_brn_dim_firm_brn.sql")).read_text(encoding="utf-8")
+    relation = re.search(r'from ("[^"]+"\."marts"\."dim_firm")', compiled).group(1)
+    numbers = ["1348672683", "1168200276", "2208162517", "1234567890", "134867268", "13486-7268"]
+    with duckdb.connect(str(tmp_path / "check.duckdb")) as con:
+        con.execute("CREATE TABLE firms AS SELECT unnest(?) AS brn", [numbers])
+        flagged = {brn for (brn,) in con.execute(compiled.replace(relation, "firms")).fetchall()}
+    assert flagged == {"1234567890", "134867268", "13486-7268"}

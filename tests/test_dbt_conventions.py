@@ -1,0 +1,195 @@
+"""Conventions of the dbt project, checked on the manifest `dbt parse` writes.
+
+`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders, raw tables
+read without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
+contract, a data_type or a description on every column, and source asset keys. The real project must have
+none; deliberately broken manifests show each rule can fail.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DBT = REPO / ".venv" / "bin" / "dbt"
+PROJECT = REPO / "dbt_project"
+PACKAGE = "sme_warehouse"
+
+LAYER_RULES = {
+    # folder under models/ -> pattern of the model name (staging: models/staging/<source>/stg_<source>__<entity>)
+    "staging": re.compile(r"^stg_(?P<source>[a-z0-9]+)__[a-z0-9_]+$"),
+    "intermediate": re.compile(r"^int_[a-z0-9_]+$"),
+    "marts": re.compile(r"^(fct|dim)_[a-z0-9_]+$"),
+    "kpi": re.compile(r"^kpi_[a-z0-9_]+$"),
+}
+CONTRACT_LAYERS = ("marts", "kpi")
+RAW_SCHEMAS = ("raw", "audit")
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_SQL_COMMENT = re.compile(r"--[^\n]*")
+_RAW_REFERENCE = re.compile(r"(?<![\w.\"])\"?(" + "|".join(RAW_SCHEMAS) + r")\"?\.\"?[a-z_]+", re.I)
+# DuckDB-only SQL that Spark 3.5 cannot run: the models must stay portable
+_NOT_PORTABLE = re.compile(r"::|\b(qualify|list_value|struct_pack|unnest|strftime|regexp_matches|epoch)\b"
+                           r"|\*\s*exclude\b", re.I)
+
+
+def _layer(node: dict) -> str | None:
+    parts = Path(node["original_file_path"]).parts
+    return parts[1] if len(parts) > 2 and parts[0] == "models" else None
+
+
+def _primary_key_tested(manifest: dict) -> set[str]:
+    tested = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") == "primary_key":
+            if node.get("attached_node"):
+                tested.add(node["attached_node"])
+    return tested
+
+
+def convention_violations(manifest: dict) -> list[str]:
+    """Every broken convention in a dbt manifest (as parsed from target/manifest.json)."""
+    problems: list[str] = []
+    with_primary_key = _primary_key_tested(manifest)
+    for unique_id, node in manifest["nodes"].items():
+        if node.get("package_name") != PACKAGE or node["resource_type"] not in ("model", "seed"):
+            continue
+        name = node["name"]
+        if unique_id not in with_primary_key:
+            problems.append(f"{name}: no primary_key test")
+        if node["resource_type"] == "seed":
+            continue
+        if not name.isascii():
+            problems.append(f"{name}: model name is not ASCII")
+        layer = _layer(node)
+        if layer not in LAYER_RULES:
+            problems.append(f"{name}: not under models/staging|intermediate|marts|kpi")
+            continue
+        match = LAYER_RULES[layer].match(name)
+        if not match:
+            problems.append(f"{name}: name does not follow the {layer} convention")
+        elif layer == "staging":
+            folder = Path(node["original_file_path"]).parts[2]
+            if folder != match.group("source"):
+                problems.append(f"{name}: staging model of source '{match.group('source')}' lives in '{folder}'")
+        code = _SQL_COMMENT.sub("", _JINJA_COMMENT.sub("", node.get("raw_code", "")))
+        if _RAW_REFERENCE.search(code):
+            problems.append(f"{name}: reads a raw/audit table directly instead of source()")
+        if _NOT_PORTABLE.search(code):
+            problems.append(f"{name}: uses SQL that Spark 3.5 cannot run ({_NOT_PORTABLE.search(code).group(0)})")
+        if layer in CONTRACT_LAYERS:
+            if not (node.get("config", {}).get("contract") or {}).get("enforced"):
+                problems.append(f"{name}: contract not enforced")
+            if not node.get("description", "").strip():
+                problems.append(f"{name}: no model description")
+            if not node.get("columns"):
+                problems.append(f"{name}: no columns documented")
+            for column in node.get("columns", {}).values():
+                if not (column.get("description") or "").strip():
+                    problems.append(f"{name}.{column['name']}: no description")
+                if not column.get("data_type"):
+                    problems.append(f"{name}.{column['name']}: no data_type")
+    for source in manifest.get("sources", {}).values():
+        if source.get("package_name") != PACKAGE:
+            continue
+        key = ((source.get("meta") or {}).get("dagster") or {}).get("asset_key")
+        if key != [source["source_name"], source["name"]]:
+            problems.append(f"source {source['source_name']}.{source['name']}: asset_key {key!r}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    target = tmp_path_factory.mktemp("dbt_parse")
+    env = {**os.environ, "SME_WAREHOUSE_PATH": str(target / "unused.duckdb"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [str(DBT), "parse", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT),
+         "--target-path", str(target / "target"), "--log-path", str(target / "logs")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return json.loads((target / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_project_follows_conventions(manifest):
+    assert convention_violations(manifest) == []
+
+
+def test_every_layer_is_populated(manifest):
+    layers = {_layer(n) for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["package_name"] == PACKAGE}
+    assert layers == {"staging", "intermediate", "marts", "kpi"}
+
+
+def test_required_marts_exist(manifest):
+    names = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert {"fct_region_stage", "fct_program_outcomes", "fct_firm_workplace_links", "dim_region", "dim_firm",
+            "dim_program", "dim_date", "kpi_official_candidate", "kpi_candidate_lineage"} <= names
+
+
+def test_unit_tests_cover_the_rules(manifest):
+    tested_models = {u["model"] for u in manifest.get("unit_tests", {}).values()}
+    assert {"int_firm_stage_history", "int_funding_payments", "int_workplace_link_candidates",
+            "int_comparison_matches", "fct_firm_workplace_links", "fct_region_stage", "int_kpi_leading_firms",
+            "int_gp300_project_progress", "int_kpi_collaboration_models", "int_kpi_support_centres",
+            "int_kpi_jobs_created", "int_kpi_employment_effect", "kpi_official_candidate"} <= tested_models
+
+
+def _model_id(manifest: dict, name: str) -> str:
+    return next(uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["name"] == name)
+
+
+def _break_name(manifest, uid):
+    manifest["nodes"][uid]["name"] = "firm_designations"
+
+
+def _break_raw_read(manifest, uid):
+    manifest["nodes"][uid]["raw_code"] += "\nunion all select * from raw.firms"
+
+
+def _break_primary_key(manifest, uid):
+    for node in manifest["nodes"].values():
+        if node.get("attached_node") == uid and (node.get("test_metadata") or {}).get("name") == "primary_key":
+            node["test_metadata"]["name"] = "unique"
+
+
+def _break_portability(manifest, uid):
+    manifest["nodes"][uid]["raw_code"] += "\nqualify row_number() over (order by quarter) = 1"
+
+
+def _break_contract(manifest, uid):
+    manifest["nodes"][uid]["config"]["contract"]["enforced"] = False
+
+
+def _break_description(manifest, uid):
+    next(iter(manifest["nodes"][uid]["columns"].values()))["description"] = ""
+
+
+def _break_folder(manifest, uid):
+    manifest["nodes"][uid]["original_file_path"] = "models/staging/funding/stg_firms__designations.sql"
+
+
+def _break_asset_key(manifest, uid):
+    next(iter(manifest["sources"].values()))["meta"] = {}
+
+
+@pytest.mark.parametrize("model, breakage, expected", [
+    ("fct_region_stage", _break_name, "firm_designations: name does not follow the marts convention"),
+    ("int_quarters", _break_raw_read, "int_quarters: reads a raw/audit table directly instead of source()"),
+    ("dim_region", _break_primary_key, "dim_region: no primary_key test"),
+    ("int_quarters", _break_portability, "int_quarters: uses SQL that Spark 3.5 cannot run (qualify)"),
+    ("kpi_official_candidate", _break_contract, "kpi_official_candidate: contract not enforced"),
+    ("fct_program_outcomes", _break_description, "fct_program_outcomes.brn: no description"),
+    ("stg_firms__designations", _break_folder, "stg_firms__designations: staging model of source 'firms' lives in 'funding'"),
+    ("dim_date", _break_asset_key, "asset_key None"),
+])
+def test_a_broken_convention_is_caught(manifest, model, breakage, expected):
+    broken = copy.deepcopy(manifest)
+    breakage(broken, _model_id(broken, model))
+    problems = convention_violations(broken)
+    assert any(expected in problem for problem in problems), problems

@@ -1,0 +1,47 @@
+"""The Dagster definitions load and show the whole graph: feeds, dbt models and tests, the gate and the release."""
+import dagster as dg
+import pytest
+
+from quality.config import load_config
+
+
+@pytest.fixture(scope="module")
+def defs(dbt_manifest):
+    from orchestration.definitions import defs
+
+    return defs
+
+
+def test_every_layer_is_an_asset_keyed_like_its_table(defs):
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    assert {"raw/firms", "raw/funding", "raw/employment", "staging/stg_firms__designations",
+            "staging/stg_funding__events", "marts/fct_region_stage", "marts/fct_program_outcomes",
+            "marts/fct_firm_workplace_links", "kpi/kpi_official_candidate", "kpi/kpi_official"} <= keys
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey(["raw", "firms"]) in graph.get(dg.AssetKey(["staging", "stg_firms__designations"])).parent_keys
+    groups = {graph.get(dg.AssetKey(k.split("/"))).group_name for k in
+              ("raw/firms", "staging/stg_firms__designations", "marts/fct_region_stage", "kpi/kpi_official")}
+    assert groups == {"ingest", "staging", "marts", "kpi"}
+
+
+def test_employment_is_partitioned_by_month(defs):
+    node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", "employment"]))
+    assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
+    assert "2024-01-01" in node.partitions_def.get_partition_keys()
+
+
+def test_dbt_tests_and_every_quality_check_are_asset_checks_with_their_blocking_flag(defs):
+    checks = {(key.asset_key.to_user_string(), key.name): spec
+              for key, spec in ((spec.key, spec) for spec in defs.resolve_asset_graph().asset_check_specs)}
+    dbt_checks = [name for asset, name in checks if asset == "marts/fct_region_stage"]
+    assert dbt_checks, "dbt tests on fct_region_stage should surface as asset checks"
+    for spec in load_config().checks:
+        matching = [c for (asset, name), c in checks.items() if name == spec.name]
+        assert len(matching) == 1, spec.name
+        assert matching[0].blocking == (spec.severity == "blocking"), spec.name
+
+
+def test_jobs_sensor_and_schedule_are_there(defs):
+    assert {"warehouse_job", "employment_monthly_job", "feed_job"} <= {j.name for j in defs.jobs}
+    assert [s.name for s in defs.sensors] == ["landing_sensor"]
+    assert [s.name for s in defs.schedules] == ["employment_monthly_schedule"]

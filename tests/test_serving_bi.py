@@ -1,0 +1,203 @@
+"""The serving layer as a BI tool sees it: serving.duckdb opened read-only through SQLAlchemy + duckdb-engine (as
+Superset and Metabase-style tools connect) while another process writes the warehouse, refreshes swapped in under a
+reader that holds the old file, and Parquet exports that match the warehouse."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from serving.refresh import refresh_serving
+from tests.serving_handmade import HandmadeWarehouse, build_warehouse, publish_next_release
+
+# The warehouse writer: a separate process committing small transactions in a loop, as the loader does.
+WRITER = textwrap.dedent("""
+    import sys, time, pathlib, duckdb
+    warehouse, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+    con = duckdb.connect(warehouse)
+    con.execute("create schema if not exists raw")
+    con.execute("create table if not exists raw.writer_heartbeat (n integer, written_at timestamp)")
+    n, deadline = 0, time.monotonic() + 60
+    while not stop.exists() and time.monotonic() < deadline:
+        con.execute("begin")
+        con.execute("insert into raw.writer_heartbeat select ?, now()", [n])
+        con.execute("commit")
+        n += 1
+        if n == 1:
+            print("ready", flush=True)
+        time.sleep(0.01)
+    con.close()
+    print(f"commits {n}", flush=True)
+""")
+
+
+@contextmanager
+def warehouse_writer(warehouse: Path, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    stop = tmp_path / f"stop-{time.monotonic_ns()}"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(warehouse), str(stop)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        yield proc
+    finally:
+        stop.touch()
+        proc.wait(timeout=30)
+
+
+def writer_commits(proc: subprocess.Popen) -> int:
+    out = proc.stdout.read()
+    assert proc.returncode == 0, proc.stderr.read()
+    return int(out.split()[-1])
+
+
+def read_only_engine(path: Path):
+    return create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> tuple[HandmadeWarehouse, Path, Path]:
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
+    serving, exports = tmp_path / "serving" / "serving.duckdb", tmp_path / "exports"
+    refresh_serving(warehouse.path, serving, exports)
+    return warehouse, serving, exports
+
+
+def test_refresh_serves_every_mart_and_kpi_table_and_exports_each(tmp_path: Path) -> None:
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
+    serving, exports = tmp_path / "serving.duckdb", tmp_path / "exports"
+    summary = refresh_serving(warehouse.path, serving, exports)
+
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        expected = {f"{s}.{n}": con.execute(f"select count(*) from {s}.{n}").fetchone()[0]
+                    for s, n in con.execute("""select table_schema, table_name from information_schema.tables
+                                               where table_schema in ('marts', 'kpi')""").fetchall()}
+    assert "kpi.kpi_official_latest" in expected and "marts.fct_region_stage" in expected
+    exported = {t.qualified_name: t for t in summary.tables if t.parquet_path is not None}
+    assert set(exported) == set(expected)
+    assert {t.qualified_name for t in summary.tables} - set(expected) >= {"ref.ref_kpi_definitions",
+                                                                          "ref.ref_programme_regions"}
+    assert summary.release_id == warehouse.release_ids[-1]
+    assert summary.total_rows == sum(t.rows for t in summary.tables) > 5000
+    assert summary.serving_bytes == serving.stat().st_size
+
+    with duckdb.connect() as con:
+        for name, table in exported.items():
+            assert table.parquet_path == exports / f"{name.split('.')[1]}.parquet"
+            assert table.parquet_bytes == table.parquet_path.stat().st_size
+            assert table.rows == expected[name]
+            assert con.execute("select count(*) from read_parquet(?)", [str(table.parquet_path)]).fetchone()[0] \
+                == expected[name], name
+        latest = con.execute("select distinct release_id from read_parquet(?)",
+                             [str(exports / "kpi_official_latest.parquet")]).fetchall()
+        assert latest == [(warehouse.release_ids[-1],)]
+        stage_types = dict(con.execute("select column_name, column_type from (describe select * from "
+                                       "read_parquet(?))", [str(exports / "fct_region_stage.parquet")]).fetchall())
+        assert stage_types["quarter_end"] == "DATE" and stage_types["designated_firms"] == "BIGINT"
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select release_id, tables from meta.serving_refresh").fetchall() == \
+            [(warehouse.release_ids[-1], len(summary.tables))]
+    leftovers = [p.name for d in (tmp_path, exports) for p in d.iterdir() if p.name.startswith(".")]
+    assert leftovers == [] and not Path(f"{serving}.wal").exists()
+
+
+def test_bi_tool_reads_serving_while_another_process_writes_the_warehouse(served, tmp_path: Path) -> None:
+    warehouse, serving, _ = served
+    engine = read_only_engine(serving)
+    try:
+        with warehouse_writer(warehouse.path, tmp_path) as writer:
+            # The reason the serving file exists: the warehouse itself cannot be opened while it is written.
+            with pytest.raises(duckdb.IOException, match="lock"):
+                duckdb.connect(str(warehouse.path), read_only=True)
+
+            reads = 0
+            deadline = time.monotonic() + 1.5
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    assert {"fct_region_stage", "fct_program_outcomes", "fct_firm_workplace_links", "dim_region"} \
+                        <= set(inspect(conn).get_table_names(schema="marts"))
+                    designated = conn.execute(text("""
+                        select r.name_en, sum(s.designated_firms) as firms
+                        from marts.fct_region_stage s join marts.dim_region r using (region_code)
+                        where s.quarter = :quarter group by r.name_en order by r.name_en"""),
+                        {"quarter": warehouse.latest_quarter}).all()
+                    assert len(designated) == 17
+                    leading = conn.execute(text("""select actual from kpi.kpi_official_latest
+                        where kpi_code = 'leading_firms' and region_code = 'ALL' and quarter = :quarter"""),
+                        {"quarter": warehouse.latest_quarter}).scalar_one()
+                    assert leading >= 0
+                reads += 1
+            assert writer.poll() is None, "the writer stopped before the reads were done"
+        commits = writer_commits(writer)
+    finally:
+        engine.dispose()
+    assert reads >= 3 and commits >= 10
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        assert con.execute("select count(*) from raw.writer_heartbeat").fetchone()[0] == commits
+
+
+def test_refresh_under_a_reader_holding_the_old_serving_file(served, tmp_path: Path) -> None:
+    warehouse, serving, exports = served
+    old_release = warehouse.release_ids[-1]
+    latest_sql = text("""select release_id, actual from kpi.kpi_official_latest
+                         where kpi_code = 'leading_firms' and region_code = 'ALL' and quarter = :quarter""")
+    engine = read_only_engine(serving)
+    try:
+        with engine.connect() as held:
+            before = held.execute(latest_sql, {"quarter": warehouse.latest_quarter}).one()
+            assert before.release_id == old_release
+
+            new_release = publish_next_release(warehouse.path, "run-2025-03-15T09:30:00", bump=5.0)
+            summary = refresh_serving(warehouse.path, serving, exports)
+            assert summary.release_id == new_release != old_release
+
+            # The held connection keeps reading the file it opened, whole and unchanged.
+            again = held.execute(latest_sql, {"quarter": warehouse.latest_quarter}).one()
+            assert tuple(again) == tuple(before)
+            assert held.execute(text("select count(*) from marts.fct_region_stage")).scalar_one() == \
+                summary.table("marts.fct_region_stage").rows
+
+            # A BI tool connecting now, in its own process, sees the new release.
+            probe = textwrap.dedent("""
+                import sys
+                from sqlalchemy import create_engine, text
+                engine = create_engine(f"duckdb:///{sys.argv[1]}", connect_args={"read_only": True})
+                with engine.connect() as conn:
+                    row = conn.execute(text("select release_id, actual from kpi.kpi_official_latest where "
+                                            "kpi_code = 'leading_firms' and region_code = 'ALL' "
+                                            "and quarter = :q"), {"q": sys.argv[2]}).one()
+                print(row.release_id, row.actual)
+            """)
+            out = subprocess.run([sys.executable, "-c", probe, str(serving), warehouse.latest_quarter],
+                                 capture_output=True, text=True, timeout=60, check=True).stdout.split()
+            assert out == [new_release, str(before.actual + 5.0)]
+    finally:
+        engine.dispose()
+    # Once every connection of this process to the old file is closed, it too sees the new file.
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select release_id from meta.serving_refresh").fetchone()[0] == new_release
+    with duckdb.connect() as con:
+        assert con.execute("select distinct release_id from read_parquet(?)",
+                           [str(exports / "kpi_official_latest.parquet")]).fetchall() == [(new_release,)]
+
+
+def test_a_failed_refresh_leaves_the_previous_serving_files_in_place(served, tmp_path: Path) -> None:
+    warehouse, serving, exports = served
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [serving, *exports.iterdir()]}
+    with warehouse_writer(warehouse.path, tmp_path) as writer:
+        with pytest.raises(duckdb.IOException, match="lock"):
+            refresh_serving(warehouse.path, serving, exports)
+    writer_commits(writer)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in [serving, *exports.iterdir()]} == before
+    assert sorted(os.listdir(serving.parent)) == ["serving.duckdb"]
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select release_id from meta.serving_refresh").fetchone()[0] == warehouse.release_ids[-1]
