@@ -2,11 +2,14 @@
 
 - `generate` writes sample landing feeds (optionally with a known, reported set of defects);
 - `run` materialises every asset in-process through the same Dagster definitions the UI shows, and exits
-  non-zero naming the failed step when anything fails.
+  non-zero naming the failed step when anything fails;
+- `explain` lists the firms, projects or consortia behind one KPI number and the source file rows of each.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from pathlib import Path
@@ -35,6 +38,36 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from quality.lineage import explain
+    from quality.publish import latest_release
+
+    settings = Settings.from_env()
+    if args.warehouse:
+        settings = dataclasses.replace(settings, warehouse_path=Path(args.warehouse).resolve())
+    release_id = args.release
+    if release_id is None and not args.candidate:
+        latest = latest_release(settings.warehouse_path)
+        if latest is None:
+            print("no KPI release has been published yet; use --candidate to explain the unpublished numbers")
+            return 1
+        release_id = latest.release_id
+    try:
+        answer = explain(settings.warehouse_path, args.kpi, args.region, args.quarter, release_id=release_id)
+    except LookupError as exc:
+        print(exc)
+        return 1
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    scope = f"release {release_id}" if release_id else "the unpublished candidate"
+    print(f"{args.kpi} {args.region} {args.quarter} in {scope}: {answer.value or 'no such number'}")
+    print(f"{len(answer.entities)} entities behind it:")
+    for source in answer.sources:
+        print(f"  {source.entity_type} {source.entity_id}: {source.source_file} row {source.source_row}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sme-warehouse", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", help="landing folder (default: $SME_LANDING_DIR or data/landing)")
     run.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH or data/warehouse.duckdb)")
     run.set_defaults(handler=_run)
+
+    why = commands.add_parser("explain", help="the firms, projects or consortia and source rows behind a KPI number")
+    why.add_argument("--kpi", required=True, help="KPI code, e.g. leading_firms")
+    why.add_argument("--region", required=True, help="programme region code (e.g. 26) or ALL")
+    why.add_argument("--quarter", required=True, help="YYYYQn")
+    which = why.add_mutually_exclusive_group()
+    which.add_argument("--release", help="release id (default: the latest published release)")
+    which.add_argument("--candidate", action="store_true", help="explain the unpublished candidate instead")
+    why.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH or data/warehouse.duckdb)")
+    why.add_argument("--json", action="store_true", help="print JSON instead of a list")
+    why.set_defaults(handler=_explain)
     return parser
 
 

@@ -31,8 +31,8 @@ def test_employment_is_partitioned_by_month(defs):
 
 
 def test_dbt_tests_and_every_quality_check_are_asset_checks_with_their_blocking_flag(defs):
-    checks = {(key.asset_key.to_user_string(), key.name): spec
-              for key, spec in ((spec.key, spec) for spec in defs.resolve_asset_graph().asset_check_specs)}
+    graph = defs.resolve_asset_graph()
+    checks = {(key.asset_key.to_user_string(), key.name): graph.get_check_spec(key) for key in graph.asset_check_keys}
     dbt_checks = [name for asset, name in checks if asset == "marts/fct_region_stage"]
     assert dbt_checks, "dbt tests on fct_region_stage should surface as asset checks"
     for spec in load_config().checks:
@@ -45,3 +45,10 @@ def test_jobs_sensor_and_schedule_are_there(defs):
     assert {"warehouse_job", "employment_monthly_job", "feed_job"} <= {j.name for j in defs.jobs}
     assert [s.name for s in defs.sensors] == ["landing_sensor"]
     assert [s.name for s in defs.schedules] == ["employment_monthly_schedule"]
+
+
+def test_kpi_assets_carry_a_freshness_window(defs):
+    graph = defs.resolve_asset_graph()
+    for key in (["kpi", "kpi_official_candidate"], ["kpi", "kpi_official"]):
+        policy = graph.get(dg.AssetKey(key)).freshness_policy
+        assert policy is not None and policy.fail_window.to_timedelta().days == 45, key

@@ -4,6 +4,7 @@ Asset keys follow the warehouse: a model in schema `marts` named `fct_region_sta
 the table BI tools query; dbt sources carry `meta.dagster.asset_key`, so `raw/firms` is both the ingestion asset
 and the source dbt reads. Groups follow the layer (reference, staging, intermediate, marts, kpi).
 """
+import datetime as dt
 import os
 import sys
 from collections.abc import Mapping
@@ -20,10 +21,12 @@ DBT_TARGET = os.environ.get("SME_DBT_TARGET", "duckdb")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=DBT_TARGET)
 
 _LAYER_OWNERS = {"kpi": ["team:sme-kpi-office"], "marts": ["team:sme-data-engineering"]}
+# KPIs are released monthly, after the NPS file due on the 25th: warn after 35 days without a refresh, fail after 45.
+KPI_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=45), warn_window=dt.timedelta(days=35))
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Keys `<schema>/<name>`, groups by layer, owners per layer."""
+    """Keys `<schema>/<name>`, groups by layer, owners per layer, a freshness window on the KPI models."""
 
     def __init__(self) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
@@ -37,6 +40,12 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         return dbt_resource_props.get("schema")
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.key.path[0] == "kpi":
+            spec = spec.replace_attributes(freshness_policy=KPI_FRESHNESS)
+        return spec
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return _LAYER_OWNERS.get(dbt_resource_props.get("schema"), ["team:sme-data-engineering"])

@@ -9,6 +9,7 @@ import subprocess
 
 import dagster as dg
 
+from orchestration.lib.dbt import KPI_FRESHNESS
 from orchestration.lib.resources import WarehouseResource
 from orchestration.settings import REPO_ROOT
 from quality.config import load_config
@@ -65,7 +66,7 @@ def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseRes
 
 
 @dg.asset(key=["kpi", "kpi_official"], deps=[CANDIDATE], group_name="kpi", owners=OWNERS, kinds={"duckdb"},
-          pool="warehouse_writer",
+          pool="warehouse_writer", freshness_policy=KPI_FRESHNESS,
           description="Official KPI releases: append-only rows keyed by release_id, published only when every "
                       "blocking check passed; kpi.kpi_releases records inputs, code version, checks and a "
                       "content hash, and kpi.kpi_official_latest shows the newest release.")

@@ -1,0 +1,106 @@
+"""`sme-warehouse run` end to end on generated feeds: a clean run publishes, a blocking failure withholds.
+
+These are real runs: generated landing files, the loader, `dbt build`, the quality gate and the publish step,
+all through the Dagster definitions in-process, on a temporary warehouse.
+"""
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from ingestion.generator import generate
+from orchestration.cli import main
+from orchestration.settings import Settings
+
+
+def settings_for(root):
+    return Settings(landing_dir=root / "landing", warehouse_path=root / "warehouse.duckdb",
+                    reports_dir=root / "reports", serving_path=root / "serving.duckdb", exports_dir=root / "exports")
+
+
+def run_cli(settings, monkeypatch) -> int:
+    monkeypatch.setenv("SME_REPORTS_DIR", str(settings.reports_dir))
+    monkeypatch.setenv("SME_SERVING_PATH", str(settings.serving_path))
+    monkeypatch.setenv("SME_EXPORTS_DIR", str(settings.exports_dir))
+    return main(["run", "--landing", str(settings.landing_dir), "--warehouse", str(settings.warehouse_path)])
+
+
+def releases(settings):
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute("SELECT release_id, run_id, content_sha256, content_changed FROM kpi.kpi_releases "
+                           "ORDER BY release_seq").fetchall()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, dbt_manifest):
+    """One clean run of the demo feeds (with the generator's defects, which must not block a release)."""
+    settings = settings_for(tmp_path_factory.mktemp("run"))
+    generate(settings.landing_dir, scale="demo", seed=11, defects=True, progress=False)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert run_cli(settings, monkeypatch) == 0
+    return settings
+
+
+def test_a_clean_run_publishes_a_release_with_its_report_serving_copy_and_exports(published, capsys):
+    [(release_id, run_id, content_hash, _)] = releases(published)
+    report = json.loads((published.reports_dir / "runs").glob(f"*{run_id}*/quality.json").__next__().read_text())
+    assert report["release"]["release_id"] == release_id
+    assert not [c for c in report["checks"] if c["severity"] == "blocking" and c["status"] != "passed"]
+    assert (published.reports_dir / "index.html").exists() and (published.reports_dir / "kpi.html").exists()
+    with duckdb.connect(str(published.serving_path), read_only=True) as con:
+        served = con.execute("SELECT count(*) FROM kpi.kpi_official_latest WHERE release_id = ?",
+                             [release_id]).fetchone()[0]
+    assert served > 0
+    assert (published.exports_dir / "fct_region_stage.parquet").exists()
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        national = dict(con.execute("SELECT kpi_code, actual FROM kpi.kpi_official_latest WHERE region_code = 'ALL' "
+                                    "AND quarter = (SELECT max(quarter) FROM kpi.kpi_official_latest)").fetchall())
+    assert national["representative_smes"] == national["leading_firms"] + national["superregional_leading_firms"]
+    assert national["leading_firms"] > 0 and national["crisis_centre_regions"] == 12
+
+
+def test_the_same_inputs_reproduce_the_same_content_hash(published, monkeypatch, tmp_path):
+    again = settings_for(tmp_path)
+    shutil.copytree(published.landing_dir, again.landing_dir)
+    assert run_cli(again, monkeypatch) == 0
+    assert releases(again)[0][2] == releases(published)[0][2]
+
+
+def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_previous_one(
+        published, monkeypatch, capsys, tmp_path):
+    # The next delivery renames every workplace (a broken NPS extract): linkage collapses below its floor.
+    damaged = settings_for(tmp_path)
+    shutil.copytree(published.landing_dir, damaged.landing_dir)
+    shutil.copy(published.warehouse_path, damaged.warehouse_path)
+    for path in sorted((damaged.landing_dir / "employment").glob("*.csv")):
+        lines = path.read_bytes().decode("cp949").splitlines()
+        renamed = [lines[0]] + [",".join([f[0], f"폐업정리{n}", *f[2:]]) for n, f in
+                                enumerate(line.split(",") for line in lines[1:])]
+        path.write_bytes(("\n".join(renamed) + "\n").encode("cp949"))
+    before = releases(damaged)
+    assert run_cli(damaged, monkeypatch) == 1
+    printed = capsys.readouterr().out
+    assert "FAILED" in printed and "quality_gate" in printed
+    assert releases(damaged) == before
+    [report_path] = [p for p in (damaged.reports_dir / "runs").glob("*/quality.json")]
+    report = json.loads(report_path.read_text())
+    failed = [c["name"] for c in report["checks"] if c["status"] != "passed" and c["severity"] == "blocking"]
+    assert "linkage_match_rate_floor" in failed
+    assert report["outcome"] == "withheld" and report["release"] is None
+    assert "linkage_match_rate_floor" in report["withheld"]["failed_checks"]
+
+
+def test_explain_lists_the_firms_and_source_rows_behind_a_published_number(published, capsys):
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        quarter, region, actual = con.execute(
+            "SELECT quarter, region_code, actual FROM kpi.kpi_official_latest WHERE kpi_code = 'leading_firms' "
+            "AND region_code <> 'ALL' AND actual > 0 ORDER BY quarter DESC, actual DESC LIMIT 1").fetchone()
+        designations = set(con.execute("SELECT brn, source_file, source_row FROM raw.firms").fetchall())
+    assert main(["explain", "--kpi", "leading_firms", "--region", region, "--quarter", quarter,
+                 "--warehouse", str(published.warehouse_path), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    firms = {e["entity_id"] for e in answer["entities"]}
+    assert len(firms) == actual
+    assert {(s["entity_id"], s["source_file"], s["source_row"]) for s in answer["sources"]} <= designations
+    assert {s["entity_id"] for s in answer["sources"]} == firms
