@@ -7,7 +7,7 @@ LANDING ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup run test dev benchmark clean
@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-## run: generate the demo feeds and materialise every asset into $(WAREHOUSE)
+## run: generate the demo feeds (once) and materialise every asset into $(WAREHOUSE)
 run: setup
-	$(BIN)/sme-warehouse generate --out $(LANDING) --scale demo --quiet
+	test -d $(LANDING) || $(BIN)/sme-warehouse generate --out $(LANDING) --scale demo --quiet
 	$(BIN)/sme-warehouse run --landing $(LANDING) --warehouse $(WAREHOUSE)
 
 ## test: the whole test suite (what CI runs)
@@ -33,7 +34,7 @@ test: setup
 
 ## dev: the Dagster UI on the same definitions, at http://127.0.0.1:3000
 dev: setup
-	SME_LANDING_DIR=$(abspath $(LANDING)) SME_WAREHOUSE_PATH=$(abspath $(WAREHOUSE)) \
+	DAGSTER_HOME=$(DAGSTER_HOME) SME_LANDING_DIR=$(abspath $(LANDING)) SME_WAREHOUSE_PATH=$(abspath $(WAREHOUSE)) \
 		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 ## benchmark: ingestion speed on national-scale employment files against DuckDB's own read
