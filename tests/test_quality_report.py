@@ -12,6 +12,7 @@ import pytest
 from quality.pipeline import audit_and_publish
 from quality.publish import ReleaseWithheld
 from quality.report import SCHEMA_PATH
+from tests.browser import chromium
 from tests.test_quality_fixtures import BATCH, build_clean_warehouse, execute
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -68,3 +69,18 @@ def test_withheld_run_report_names_the_check_near_the_top(warehouse, tmp_path):
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert re.search(r"run-001</a>.*?published", index, re.S) and re.search(r"run-002</a>.*?withheld", index, re.S)
     assert index.index("run-002") < index.index("run-001")          # newest first
+
+
+def test_a_reader_of_the_withheld_report_sees_the_failed_check_and_the_withheld_release(warehouse, tmp_path):
+    reports = tmp_path / "reports"
+    execute(warehouse, "delete from kpi.kpi_official_candidate where region_code = '26'")
+    with pytest.raises(ReleaseWithheld) as withheld:
+        audit_and_publish(warehouse, reports, "run-003", "abc1234", [BATCH])
+    page = withheld.value.report_path
+    dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
+    text = re.sub(r"<[^>]+>", " ", dom)
+    banner = text[: text.index("Checks")]
+    assert "RELEASE WITHHELD" in banner and "candidate_region_quarter_complete" in banner
+    screenshot = tmp_path / "quality.png"
+    chromium(f"--screenshot={screenshot}", "--window-size=1200,900", page.as_uri(), profile=tmp_path / "profile")
+    assert screenshot.stat().st_size > 20_000          # a rendered page, not a blank one

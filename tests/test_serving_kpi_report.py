@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,23 +12,10 @@ import pytest
 from quality.report import run_folder_name
 from serving.kpi_report import build_kpi_report
 from serving.refresh import refresh_serving
+from tests.browser import chromium
 from tests.serving_handmade import HandmadeWarehouse, build_warehouse
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 CHARTS = 12            # 9 KPI trajectories, regional bars, region x stage heat map, DiD by programme
-
-
-def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
-    if not CHROMIUM.exists():
-        subprocess.run(["bash", str(REPO / "scripts" / "install-browser.sh")], check=True, timeout=900)
-    assert CHROMIUM.exists(), "scripts/install-browser.sh did not install /usr/bin/chromium"
-    return subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                           "--disable-sync", f"--user-data-dir={profile}",
-                           "--host-resolver-rules=MAP * ~NOTFOUND",      # any network fetch would fail
-                           "--virtual-time-budget=15000", *args],
-                          capture_output=True, text=True, timeout=180, check=True)
 
 
 @pytest.fixture(scope="module")
