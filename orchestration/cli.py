@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
         os.environ["SME_LANDING_DIR"] = str(Path(args.landing).resolve())
     if args.warehouse:
         os.environ["SME_WAREHOUSE_PATH"] = str(Path(args.warehouse).resolve())
-    outcome = run_warehouse(Settings.from_env())
+    outcome = run_warehouse(Settings.from_env(), log_level="INFO" if args.verbose else "WARNING")
     print(outcome.render())
     return 0 if outcome.success else 1
 
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="materialise every asset in-process")
     run.add_argument("--landing", help="landing folder (default: $SME_LANDING_DIR or data/landing)")
     run.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH or data/warehouse.duckdb)")
+    run.add_argument("--verbose", action="store_true", help="log every Dagster event, not only warnings and errors")
     run.set_defaults(handler=_run)
 
     why = commands.add_parser("explain", help="the firms, projects or consortia and source rows behind a KPI number")

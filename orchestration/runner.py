@@ -82,7 +82,7 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
                        [schema, name]).fetchone()[0] > 0
 
 
-def run_warehouse(settings: Settings) -> RunOutcome:
+def run_warehouse(settings: Settings, log_level: str = "WARNING") -> RunOutcome:
     """Parse the dbt project afresh, then materialise every asset in this process."""
     from orchestration.lib.dbt import prepare_dbt_manifest
 
@@ -100,7 +100,8 @@ def run_warehouse(settings: Settings) -> RunOutcome:
         job = defs.resolve_implicit_global_asset_job_def().get_subset(
             asset_selection={k for k in defs.resolve_all_asset_keys() if k != dg.AssetKey(["raw", "employment"])})
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False)
+    result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False,
+                                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     outcome = RunOutcome(success=result.success, run_id=result.run_id,
                          failed_steps=[e.step_key for e in failures],
