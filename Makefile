@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test dev benchmark clean
+.PHONY: setup run test test-spark dev benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: setup
 	bash scripts/install-browser.sh
 	$(BIN)/pytest
 
+## test-spark: build the dbt project on DuckDB and on Spark 3.5 (local session), then compare every mart row by row
+test-spark:
+	bash scripts/test-spark.sh
+
 ## dev: the Dagster UI on the same definitions, at http://127.0.0.1:3000
 dev: setup
 	DAGSTER_HOME=$(DAGSTER_HOME) SME_LANDING_DIR=$(abspath $(LANDING)) SME_WAREHOUSE_PATH=$(abspath $(WAREHOUSE)) \
@@ -42,4 +46,4 @@ benchmark: setup
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf data .dagster_home dbt_project/target dbt_project/logs
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs metastore_db spark-warehouse derby.log

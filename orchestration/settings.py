@@ -19,6 +19,7 @@ class Settings:
     reports_dir: Path
     serving_path: Path
     exports_dir: Path
+    raw_zone_dir: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -33,6 +34,7 @@ class Settings:
             reports_dir=path("SME_REPORTS_DIR", data / "reports"),
             serving_path=path("SME_SERVING_PATH", data / "serving.duckdb"),
             exports_dir=path("SME_EXPORTS_DIR", data / "exports"),
+            raw_zone_dir=path("SME_RAW_ZONE_DIR", data / "raw_zone"),
         )
 
     def export_to_env(self) -> None:
@@ -43,4 +45,5 @@ class Settings:
             "SME_REPORTS_DIR": str(self.reports_dir),
             "SME_SERVING_PATH": str(self.serving_path),
             "SME_EXPORTS_DIR": str(self.exports_dir),
+            "SME_RAW_ZONE_DIR": str(self.raw_zone_dir),
         })

@@ -16,12 +16,13 @@ class WarehouseResource(dg.ConfigurableResource):
     reports_dir: str
     serving_path: str
     exports_dir: str
+    raw_zone_dir: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WarehouseResource":
         return cls(landing_dir=str(settings.landing_dir), warehouse_path=str(settings.warehouse_path),
                    reports_dir=str(settings.reports_dir), serving_path=str(settings.serving_path),
-                   exports_dir=str(settings.exports_dir))
+                   exports_dir=str(settings.exports_dir), raw_zone_dir=str(settings.raw_zone_dir))
 
     @property
     def landing(self) -> Path:

@@ -1,5 +1,6 @@
 """Raw-feed assets: thin wrappers that call `ingestion.loader` and report what it did.
 
+Each load also refreshes the feed's part of the Parquet raw zone, which the dbt models read on Spark.
 Asset keys equal the tables they write (`raw/firms`, `raw/funding`, `raw/employment`), so the dbt sources that
 read those tables line up with them. Employment is partitioned by month, one partition per NPS monthly file.
 """
@@ -8,10 +9,21 @@ import dagster as dg
 
 from ingestion.files import discover, month_of_file
 from ingestion.loader import CONTRACTS, LoadSummary, load_landing
+from ingestion.raw_zone import export_raw_zone
 from orchestration.lib.resources import WarehouseResource
 
 EMPLOYMENT_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2021-01-01")
 OWNERS = ["team:sme-data-engineering"]
+
+
+def load_and_export(warehouse: WarehouseResource, feed: str, batch_id: str, paths=None,
+                    months: list[str] | None = None) -> dg.MaterializeResult:
+    """Load the feed's files, then refresh its part of the Parquet raw zone (what Spark reads)."""
+    summary = load_landing(warehouse.landing, warehouse.warehouse, feeds=[feed], paths=paths, batch_id=batch_id)
+    exported = export_raw_zone(warehouse.warehouse, warehouse.raw_zone_dir, months=months or [])
+    result = load_result(summary)
+    result.metadata["raw_zone_rows"] = exported[feed]["rows"]
+    return result
 
 
 def load_result(summary: LoadSummary) -> dg.MaterializeResult:
@@ -34,8 +46,7 @@ def _feed_asset(feed: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(key=["raw", feed], group_name="ingest", owners=OWNERS, kinds={"python", "duckdb"},
               description=description, pool="warehouse_writer")
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        summary = load_landing(warehouse.landing, warehouse.warehouse, feeds=[feed], batch_id=context.run_id)
-        return load_result(summary)
+        return load_and_export(warehouse, feed, context.run_id)
 
     return _asset
 
@@ -55,6 +66,4 @@ def raw_employment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     months = {key[:7] for key in context.partition_keys}
     files = [p for p in discover(warehouse.landing, CONTRACTS["employment"]) if month_of_file(p) in months]
     context.log.info(f"{len(files)} employment files for {window.start:%Y-%m}..{window.end:%Y-%m} (exclusive end)")
-    summary = load_landing(warehouse.landing, warehouse.warehouse, feeds=["employment"], paths=files,
-                           batch_id=context.run_id)
-    return load_result(summary)
+    return load_and_export(warehouse, "employment", context.run_id, paths=files, months=sorted(months))
