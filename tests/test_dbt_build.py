@@ -1,8 +1,8 @@
 """End-to-end test of the dbt project on a small hand-made warehouse.
 
-One module fixture creates the raw and audit tables with the loader's own DDL in a temporary DuckDB file,
-inserts a few hand-made rows (firms, funding events with a reversal, 24 months of NPS workplaces crossing the
-강원 code change 42 -> 51), runs `dbt build` once against it and the tests read the results. Every expected
+One module fixture writes a small hand-made landing folder (firms, funding events with a reversal, 24 monthly NPS
+files crossing the 강원 code change 42 -> 51), loads it with the loader into a temporary DuckDB file, runs
+`dbt build` once against it and the tests read the results. Every expected
 number below was worked out by hand from these rows; the comments say how.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.loader import ensure_schema
+from ingestion.loader import load_landing
 from ingestion.normalise import brn_check_digit
+from tests.handmade import write_employment, write_firms, write_funding
 
 REPO = Path(__file__).resolve().parent.parent
 DBT = REPO / ".venv" / "bin" / "dbt"
@@ -94,33 +95,23 @@ QUARTERS = [f"{y}Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)]
 REGIONS = ["11", "26", "27", "28", "29", "30", "31", "36", "41", "51", "43", "44", "52", "46", "47", "48", "50"]
 
 
-def _write_landing(con: duckdb.DuckDBPyConnection) -> None:
-    """Hand-made raw rows with lineage columns, as the loader would have written them."""
-    loaded_at = dt.datetime(2025, 1, 6, 9, 0)
-    for row_no, (b, name, region, code, kind, stage, on, off) in enumerate(DESIGNATIONS, start=2):
-        con.execute(
-            "INSERT INTO raw.firms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [b, f"{b[:3]}-{b[3:5]}-{b[5:]}", name, region, region, code, None, kind, stage, on, off,
-             "firms/agency_2024.csv", row_no, "sha-firms", "batch-1", loaded_at])
-    for row_no, (event, b, programme, project, consortium, amount, paid_on, reverses) in enumerate(FUNDING, start=1):
-        con.execute(
-            "INSERT INTO raw.funding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [event, b, b, programme, project, consortium, amount, paid_on, "grant", reverses,
-             "funding/events_2023.jsonl", row_no, "sha-funding", "batch-1", loaded_at])
+def _write_landing(landing: Path) -> None:
+    """The hand-made rows above as landing files in the feeds' delivered formats (the loader reads them)."""
+    write_firms(landing, "agency_2024.csv", [
+        [f"{b[:3]}-{b[3:5]}-{b[5:]}", name, region, code, "", kind, stage, on, off or ""]
+        for b, name, region, code, kind, stage, on, off in DESIGNATIONS])
+    write_funding(landing, "events_2023.jsonl", [
+        {"event_id": event, "brn": b, "program_code": programme, "project_id": project, "consortium_id": consortium,
+         "amount_krw": amount, "paid_on": paid_on, "kind": "grant", "reverses": reverses}
+        for event, b, programme, project, consortium, amount, paid_on, reverses in FUNDING])
     for i, month in enumerate(MONTHS):
-        file_name = f"employment/nps_{month:%Y%m}.csv"
-        rows = []
-        for name, prefix, region, sigungu, industry, subscribers in WORKPLACES:
-            delivered = region(i)
-            current = {"42": "51", "45": "52"}.get(delivered, delivered)
-            rows.append([month, name, prefix, 1, "24000", None, None, sigungu(i) + "00000", None, delivered,
-                         sigungu(i), None, 1, industry, "제조업", dt.date(2015, 1, 1), None, None, subscribers(i),
-                         subscribers(i) * 100_000, 0, 0, current])
+        rows = [[f"{month:%Y%m}", name, prefix, "1", "24000", "", "", sigungu(i) + "00000", "", region(i),
+                 sigungu(i), "", "1", industry, "제조업", "20150101", "", "", str(subscribers(i)),
+                 str(subscribers(i) * 100_000), "0", "0"]
+                for name, prefix, region, sigungu, industry, subscribers in WORKPLACES]
         if month == dt.date(2023, 5, 1):
             rows.append(list(rows[0]))          # an exact duplicate row inside the 2023-05 file
-        for row_no, row in enumerate(rows, start=2):
-            con.execute("INSERT INTO raw.employment VALUES (" + ", ".join(["?"] * 28) + ")",
-                        row + [file_name, row_no, f"sha-{month:%Y%m}", "batch-1", loaded_at])
+        write_employment(landing, f"nps_{month:%Y%m}.csv", rows)
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +119,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     """Path of a warehouse built by one `dbt build` over the hand-made landing; also the build's timing."""
     work = tmp_path_factory.mktemp("dbt_build")
     db_path = work / "warehouse.duckdb"
-    with duckdb.connect(str(db_path)) as con:
-        ensure_schema(con)
-        _write_landing(con)
+    _write_landing(work / "landing")
+    summary = load_landing(work / "landing", db_path)
+    assert summary.total("rows_quarantined") == 0 and summary.files_by_status == {"loaded": 26}
     env = {**os.environ, "SME_WAREHOUSE_PATH": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     started = time.monotonic()
     result = subprocess.run(
