@@ -16,13 +16,15 @@ from orchestration.settings import Settings
 
 def settings_for(root):
     return Settings(landing_dir=root / "landing", warehouse_path=root / "warehouse.duckdb",
-                    reports_dir=root / "reports", serving_path=root / "serving.duckdb", exports_dir=root / "exports")
+                    reports_dir=root / "reports", serving_path=root / "serving.duckdb", exports_dir=root / "exports",
+                    raw_zone_dir=root / "raw_zone")
 
 
 def run_cli(settings, monkeypatch) -> int:
     monkeypatch.setenv("SME_REPORTS_DIR", str(settings.reports_dir))
     monkeypatch.setenv("SME_SERVING_PATH", str(settings.serving_path))
     monkeypatch.setenv("SME_EXPORTS_DIR", str(settings.exports_dir))
+    monkeypatch.setenv("SME_RAW_ZONE_DIR", str(settings.raw_zone_dir))
     return main(["run", "--landing", str(settings.landing_dir), "--warehouse", str(settings.warehouse_path)])
 
 
@@ -104,3 +106,32 @@ def test_explain_lists_the_firms_and_source_rows_behind_a_published_number(publi
     assert len(firms) == actual
     assert {(s["entity_id"], s["source_file"], s["source_row"]) for s in answer["sources"]} <= designations
     assert {s["entity_id"] for s in answer["sources"]} == firms
+
+
+def test_a_bi_tool_reads_the_serving_copy_while_a_pipeline_run_writes_the_warehouse(published):
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import create_engine, text
+
+    env = {**os.environ, "SME_REPORTS_DIR": str(published.reports_dir), "SME_SERVING_PATH": str(published.serving_path),
+           "SME_EXPORTS_DIR": str(published.exports_dir), "SME_RAW_ZONE_DIR": str(published.raw_zone_dir)}
+    run = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--landing", str(published.landing_dir),
+                            "--warehouse", str(published.warehouse_path)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    engine = create_engine(f"duckdb:///{published.serving_path}", connect_args={"read_only": True})
+    reads_during_run = 0
+    try:
+        while run.poll() is None:
+            with engine.connect() as bi:
+                rows = bi.execute(text("SELECT region_code, sum(designated_firms) FROM marts.fct_region_stage "
+                                       "GROUP BY region_code")).fetchall()
+            assert len(rows) == 17
+            reads_during_run += 1
+    finally:
+        output = run.communicate(timeout=600)[0]
+        engine.dispose()
+    assert run.returncode == 0, output[-3000:]
+    assert "succeeded" in output and reads_during_run > 10
+    assert len(releases(published)) == 2          # the run published while the BI tool was reading
