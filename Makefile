@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 ## run: generate the demo feeds (once) and materialise every asset into $(WAREHOUSE)
 run: setup

@@ -66,6 +66,12 @@ def decode(data: bytes, preferred: str = "utf-8") -> Decoded:
     return Decoded(None, None, f"not decodable as {tried}: byte {offset} (line {line}) is invalid in {encoding}")
 
 
+def physical_lines(text: str) -> list[str]:
+    """The file's lines split on line feeds only (U+2028 and friends are legal inside a JSON string)."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def lenient_lines(data: bytes) -> list[str]:
     """The file's lines as best-effort text, for quarantining a file that cannot be read properly.
 

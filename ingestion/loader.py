@@ -23,7 +23,8 @@ import pandas as pd
 
 from ingestion.contracts import FeedContract
 from ingestion.contracts import employment, firms, funding
-from ingestion.files import cut_inside_character, decode, discover, lenient_lines, sha256_of, truncation
+from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
+                             truncation)
 from ingestion.parsers import PARSERS, HeaderError, parse_employment, reset_incoming
 
 CONTRACTS: dict[str, FeedContract] = {c.name: c for c in (firms.CONTRACT, funding.CONTRACT, employment.CONTRACT)}
@@ -151,8 +152,8 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
         parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
         con.execute("BEGIN TRANSACTION")
         try:
-            if any(p == rel_path for p, _ in earlier):
-                _retire_earlier_version(con, contract, rel_path)
+            if parsed.reject_reason is None and any(p == rel_path for p, _ in earlier):
+                _retire_earlier_version(con, contract, rel_path)   # a rejected re-delivery keeps the loaded one
             outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now)
             con.execute("COMMIT")
         except BaseException:
@@ -197,6 +198,8 @@ def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, 
             return _Parsed(rows_read, decoded.encoding)
         except HeaderError as exc:
             reason, error = "file_bad_header", str(exc)
+        except duckdb.Error as exc:      # the CSV reader gave up on the file as a whole (mixed line endings, say)
+            reason, error = "file_unparseable", str(exc).strip().splitlines()[0]
     rows_read = _quarantine_whole_file(con, data, decoded, rel_path, contract, reason, error)
     return _Parsed(rows_read, decoded.encoding, reason, f"{rel_path}: {error}")
 
@@ -222,7 +225,7 @@ def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, s
 def _quarantine_whole_file(con, data: bytes, decoded, rel_path: str, contract: FeedContract, reason: str,
                            error: str) -> int:
     """Put every record of an unreadable file in quarantine with the file-level reason."""
-    lines = decoded.text.splitlines() if decoded.text is not None else lenient_lines(data)
+    lines = physical_lines(decoded.text) if decoded.text is not None else lenient_lines(data)
     first_row = 2 if contract.file_suffix == ".csv" else 1
     records = [(n, line) for n, line in enumerate(lines[first_row - 1:], start=first_row) if line.strip()]
     frame = pd.DataFrame({"source_row": [n for n, _ in records], "raw_content": [line for _, line in records]})

@@ -1,4 +1,4 @@
-"""Normalisers applied at the edge: business numbers, regions, dates, months and header names.
+"""Normalisers applied at the edge: business numbers, regions, dates and header names.
 
 Region names and codes come from the dbt seeds (`dbt_project/seeds/ref_regions.csv` and
 `ref_region_aliases.csv`), the single home of reference data; nothing here keeps its own copy.
@@ -59,14 +59,6 @@ def parse_date(value: str) -> dt.date | None:
             except ValueError:
                 return None
     return None
-
-
-def parse_month(value: str) -> dt.date | None:
-    """The first day of a month written YYYYMM or YYYY-MM."""
-    match = re.fullmatch(r"(\d{4})-?(\d{2})", value.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def clean_header(name: str) -> str:

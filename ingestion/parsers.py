@@ -20,6 +20,7 @@ from ingestion.contracts import FeedContract
 from ingestion.contracts import employment as employment_contract
 from ingestion.contracts import firms as firms_contract
 from ingestion.contracts import funding as funding_contract
+from ingestion.files import physical_lines
 from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 BAD_COLUMNS = ("source_row", "raw_content", "reason_code", "message")
@@ -111,7 +112,7 @@ def parse_funding(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> i
     ok, bad = [], []
     rows_read = 0
     seen_in_file: dict[str, int] = {}
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    for line_number, line in enumerate(physical_lines(text), start=1):
         if not line.strip():
             continue
         rows_read += 1
@@ -215,7 +216,10 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     header = tuple(clean_header(h) for h in next(csv.reader([first_line])))
     if header != employment_contract.HEADER:
         raise HeaderError(f"{rel_path}: header {list(header)} does not match {list(employment_contract.HEADER)}")
-    rows_read = text.count("\n") - (1 if text.endswith("\n") else 0)
+    # DuckDB's reader skips empty lines; they are not records, and they shift the row numbers after them.
+    lines = physical_lines(text) if "\n\n" in text or "\n\r\n" in text else None
+    blank_lines = [n for n, line in enumerate(lines, start=1) if n > 1 and not line] if lines else []
+    rows_read = text.count("\n") + (0 if text.endswith("\n") else 1) - 1 - len(blank_lines)
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
         source = scratch / "employment_utf8.csv"
@@ -237,9 +241,10 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         SELECT ordinality, {raw_content} AS raw_content, failure FROM ({_employment_checks(known, scan_for_failures)})
         WHERE failure IS NOT NULL""")
     rejected_lines = [line for (line,) in con.execute("SELECT DISTINCT line FROM emp_rejects ORDER BY 1").fetchall()]
-    # Rows the reader set aside shift the row numbers of the rows after them.
+    # Lines that gave no row (set aside by the reader, or empty) shift the row numbers of the rows after them.
+    skipped = sorted(rejected_lines + blank_lines)
     source_row = "ordinality + 1" + "".join(
-        f" + CASE WHEN ordinality > {line - 2 - k} THEN 1 ELSE 0 END" for k, line in enumerate(rejected_lines))
+        f" + CASE WHEN ordinality > {line - 2 - k} THEN 1 ELSE 0 END" for k, line in enumerate(skipped))
     typed = []
     for name in names:
         if name == "data_month":

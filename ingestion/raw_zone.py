@@ -46,6 +46,11 @@ def export_raw_zone(warehouse_path: str | Path, raw_zone_dir: str | Path, months
     return result
 
 
+def _sql_path(path: Path) -> str:
+    """A path as a SQL string literal (COPY ... TO takes no parameter)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _month_start(text: str) -> dt.date:
     parts = text.strip().split("-")
     if len(parts) not in (2, 3):
@@ -85,7 +90,7 @@ def _export_whole_table(con: duckdb.DuckDBPyConnection, table: str, final: Path)
     final.parent.mkdir(parents=True, exist_ok=True)
     scratch = _scratch_dir(final)
     try:
-        con.execute(f"COPY (SELECT * FROM raw.{table}) TO '{scratch / 'part-0.parquet'}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * FROM raw.{table}) TO {_sql_path(scratch / 'part-0.parquet')} (FORMAT parquet)")
         rows = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
         _swap_in(scratch, final)
     finally:
@@ -109,7 +114,7 @@ def _export_months(con: duckdb.DuckDBPyConnection, table_dir: Path, months: list
         if present:
             # DuckDB's hive-partitioned COPY writes scratch/data_month=YYYY-MM-DD/data_0.parquet per month
             con.execute(
-                f"COPY (SELECT * FROM raw.{PARTITIONED_TABLE} {condition}) TO '{scratch}' "
+                f"COPY (SELECT * FROM raw.{PARTITIONED_TABLE} {condition}) TO {_sql_path(scratch)} "
                 f"(FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), OVERWRITE_OR_IGNORE)", params)
         written = []
         for month in present:

@@ -71,8 +71,8 @@ def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str]
                               [run_id]).fetchone() if _has_table(con, "kpi", "kpi_releases") else None
         tables = [f"{s}.{t}" for s, t in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('raw', 'audit') ORDER BY 1, 2").fetchall()]
-    figures = {"files loaded this run": files, "rows read": read, "rows loaded": loaded,
+            "WHERE table_schema NOT IN ('raw', 'audit') ORDER BY 1, 2").fetchall()]   # what the run left built
+    figures = {"files seen this run": files, "rows read": read, "rows loaded": loaded,
                "rows quarantined": quarantined}
     return figures, tables, (f"{release[0]} (content sha256 {release[1][:12]}…)" if release else "none")
 

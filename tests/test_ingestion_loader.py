@@ -176,3 +176,44 @@ def test_a_run_killed_mid_load_leaves_no_partial_file_and_the_next_run_completes
     assert [(f.file_path, f.status) for f in summary.files] == [
         ("employment/nps_202401.csv", "unchanged"), ("employment/nps_202402.csv", "loaded")]
     assert query(warehouse, "SELECT count(*) FROM raw.employment") == [(1000,)]
+
+
+def test_empty_lines_are_not_records_and_do_not_shift_row_numbers(landing, warehouse):
+    path = write_employment(landing, "nps_202401.csv", [workplace_row(), workplace_row(subscribers=-1),
+                                                        workplace_row(subscribers=7)])
+    lines = path.read_bytes().decode("cp949").split("\n")
+    lines.insert(2, "")                    # an empty line after the first row: rows below move down one line
+    path.write_bytes(("\n".join(lines) + "\n\n").encode("cp949"))
+    [outcome] = load_landing(landing, warehouse).files
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined) == (3, 2, 1)
+    assert query(warehouse, "SELECT source_row, subscribers FROM raw.employment ORDER BY 1") == [(2, 12), (5, 7)]
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(4, "negative_headcount")]
+
+
+def test_a_file_the_csv_reader_cannot_parse_is_rejected_and_the_batch_goes_on(landing, warehouse):
+    broken = write_employment(landing, "nps_202401.csv", [workplace_row(), workplace_row()])
+    broken.write_bytes(broken.read_bytes().replace(b"\n", b"\r\n", 1))   # mixed line endings
+    write_employment(landing, "nps_202402.csv", [workplace_row("202402")])
+    by_file = {f.file_path: f for f in load_landing(landing, warehouse).files}
+    assert by_file["employment/nps_202401.csv"].status == "rejected"
+    assert by_file["employment/nps_202401.csv"].rows_quarantined == 2
+    assert by_file["employment/nps_202402.csv"].status == "loaded"
+    assert query(warehouse, "SELECT DISTINCT reason_code FROM audit.quarantine") == [("file_unparseable",)]
+
+
+def test_a_line_separator_inside_a_json_string_stays_inside_its_event(landing, warehouse):
+    event = funding_event("E1")
+    event["project_id"] = "GP300-26-01\u2028"      # legal raw inside a JSON string
+    write_funding(landing, "funding_202403.jsonl", [event, funding_event("E2"), '{"broken'])
+    [outcome] = load_landing(landing, warehouse).files
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined) == (3, 2, 1)
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(3, "malformed_json")]
+
+
+def test_a_rejected_redelivery_keeps_the_version_already_loaded(landing, warehouse):
+    path = write_firms(landing, "busan_2023_01.csv", [FIRM])
+    load_landing(landing, warehouse)
+    path.write_bytes(path.read_bytes()[:-20])       # the agency re-sends the file, cut short
+    [outcome] = load_landing(landing, warehouse).files
+    assert outcome.status == "rejected"
+    assert query(warehouse, "SELECT count(*) FROM raw.firms") == [(1,)]

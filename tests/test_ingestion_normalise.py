@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from ingestion.normalise import clean_header, normalise_brn, parse_date, parse_month, region_resolver
+from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -46,11 +46,6 @@ def test_unresolvable_regions_say_why(delivered, reason):
 ])
 def test_dates_in_every_listed_form(text, expected):
     assert parse_date(text) == expected
-
-
-def test_months_in_both_forms():
-    assert parse_month("202401") == parse_month("2024-01") == dt.date(2024, 1, 1)
-    assert parse_month("202413") is None
 
 
 def test_header_spaces_and_legends_are_removed():

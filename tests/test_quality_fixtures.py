@@ -216,10 +216,10 @@ def replace_rows(path: Path, table: str, frame: pd.DataFrame) -> None:
 
 # ---- tests of the fixture itself ----
 
-def test_configured_regions_exist_in_the_region_seed():
-    with open(REPO / "dbt_project/seeds/ref_regions.csv", encoding="utf-8") as handle:
-        current = {row["region_code"] for row in csv.DictReader(handle) if not row["valid_to"]}
-    assert len(REGIONS) == 17 and set(REGIONS) <= current
+def test_configured_regions_are_the_programme_region_seed():
+    with open(REPO / "dbt_project/seeds/ref_programme_regions.csv", encoding="utf-8") as handle:
+        programme = [row["region_code"] for row in csv.DictReader(handle)]
+    assert sorted(REGIONS) == sorted(programme) and len(programme) == 17
 
 
 def test_clean_warehouse_has_the_contract_grain(tmp_path):

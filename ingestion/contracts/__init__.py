@@ -50,6 +50,7 @@ FILE_REASONS = {
     "file_undecodable": "the file is in neither UTF-8 nor CP949; every line is quarantined",
     "file_truncated": "the file ends inside a record; every row is quarantined, none is loaded",
     "file_bad_header": "the header does not carry the contract's columns; every row is quarantined",
+    "file_unparseable": "the CSV reader cannot parse the file at all (mixed line endings, say); every row is quarantined",
     "wrong_field_count": "the row has more or fewer fields than the header",
     "malformed_row": "the row is not well-formed CSV (an unterminated quote, say)",
 }

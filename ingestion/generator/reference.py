@@ -15,7 +15,6 @@ from pathlib import Path
 from ingestion.normalise import SEEDS_DIR
 
 LAST_MONTH = dt.date(2026, 6, 1)           # the newest month every feed reaches
-PROGRAMME_START = dt.date(2023, 5, 1)      # first designation round
 # Months of the designation rounds (one batch file per region and round).
 DESIGNATION_ROUNDS = (
     dt.date(2023, 5, 1), dt.date(2023, 10, 1), dt.date(2024, 4, 1), dt.date(2024, 10, 1),

@@ -49,7 +49,6 @@ DIVISIONS = (
     (74, "사업시설 관리 및 조경 서비스업", 3.0), (75, "사업 지원 서비스업", 4.0), (85, "교육 서비스업", 4.0),
     (86, "보건업", 6.0), (87, "사회복지 서비스업", 3.0), (96, "기타 개인 서비스업", 2.0),
 )
-KNOWLEDGE_DIVISIONS = frozenset({58, 62, 63, 70, 72})
 
 # Name pieces: a corporate name is HEAD + (space) + TAIL wrapped in a legal form; Latin names are an acronym + word.
 HEADS = (

@@ -1,7 +1,9 @@
 {#- Growth Project 300 progress per project and quarter: net jobs of the participating firms since the project
     start against the project's target. reached_target: net_jobs >= target at this quarter end.
-    is_success: the target was reached at this quarter end or any earlier one; a success case, once achieved,
-    stays achieved (the plan counts success cases reached by 2027), so the KPI never falls when jobs later dip. -#}
+    is_success: the target was reached at this quarter end or any earlier one. A success case, once achieved,
+    stays achieved (the plan counts success cases reached by 2027): every quarter from the first success on has a
+    row, also a quarter in which no participating firm has net funding left, so the KPI never falls when jobs
+    later dip or payments are reversed. -#}
 with progress as (
     select
         project_id,
@@ -14,18 +16,33 @@ with progress as (
         case when coalesce(sum(net_jobs), 0) >= max(target_net_jobs) then true else false end as reached_target
     from {{ ref('int_gp300_project_firms') }}
     group by project_id, quarter
+),
+
+first_success as (
+    select project_id, min(quarter) as success_quarter, max(region_code) as region_code,
+           max(target_net_jobs) as target_net_jobs
+    from progress
+    where reached_target
+    group by project_id
+),
+
+succeeded_quarters as (
+    select first_success.project_id, quarters.quarter, first_success.region_code, first_success.target_net_jobs
+    from first_success
+    inner join {{ ref('int_quarters') }} as quarters on quarters.quarter >= first_success.success_quarter
 )
 
 select
-    project_id,
-    quarter,
-    region_code,
-    target_net_jobs,
-    participating_firms,
-    measured_firms,
-    net_jobs,
-    reached_target,
-    max(case when reached_target then 1 else 0 end) over (
-        partition by project_id order by quarter rows between unbounded preceding and current row
-    ) = 1 as is_success
+    coalesce(progress.project_id, succeeded_quarters.project_id) as project_id,
+    coalesce(progress.quarter, succeeded_quarters.quarter) as quarter,
+    coalesce(progress.region_code, succeeded_quarters.region_code) as region_code,
+    coalesce(progress.target_net_jobs, succeeded_quarters.target_net_jobs) as target_net_jobs,
+    coalesce(progress.participating_firms, 0) as participating_firms,
+    coalesce(progress.measured_firms, 0) as measured_firms,
+    coalesce(progress.net_jobs, 0) as net_jobs,
+    coalesce(progress.reached_target, false) as reached_target,
+    succeeded_quarters.project_id is not null as is_success
 from progress
+full outer join succeeded_quarters
+    on succeeded_quarters.project_id = progress.project_id
+   and succeeded_quarters.quarter = progress.quarter

@@ -44,6 +44,7 @@ def code_version() -> str:
                              description=f"[{spec.severity}] {spec.table}: {spec.rule}")
            for spec in QUALITY_CONFIG.checks],
     can_subset=False,
+    pool="warehouse_writer",   # reads only, but DuckDB refuses even a reader while another process writes
 )
 def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Evaluates every configured check once; writes the audit report when the release is withheld."""

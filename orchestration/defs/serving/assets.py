@@ -13,7 +13,7 @@ OWNERS = ["team:sme-data-engineering"]
 
 
 @dg.asset(key=["serving", "marts_and_kpis"], deps=[dg.AssetKey(["kpi", "kpi_official"])], group_name="serving",
-          owners=OWNERS, kinds={"duckdb", "parquet"},
+          owners=OWNERS, kinds={"duckdb", "parquet"}, pool="warehouse_writer",
           description="Read-only serving.duckdb and exports/<table>.parquet of every mart and KPI table, "
                       "refreshed atomically after each release.")
 def serving_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
