@@ -7,6 +7,7 @@ number below was worked out by hand from these rows; the comments say how.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import re
@@ -308,6 +309,21 @@ def test_lineage_explains_every_regional_number(warehouse):
     rows = _rows(db_path, "SELECT source_feed, source_row FROM kpi.kpi_candidate_lineage WHERE kpi_code = "
                           "'collaboration_models' AND region_code = '26' AND quarter = '2023Q3' ORDER BY source_row")
     assert rows == [("funding", 4), ("funding", 5)]
+
+
+def test_lineage_seed_rows_point_at_the_centre_row_of_that_region(warehouse):
+    db_path, *_ = warehouse
+    # The lineage numbers seed rows by centre_id; each must land on a line of the CSV naming the same centre type
+    # and region, so a reordered or edited seed file cannot leave auditors pointed at the wrong centre.
+    with open(PROJECT / "seeds" / "ref_support_centres.csv", encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    cited = _rows(db_path, "SELECT DISTINCT kpi_code, region_code, source_row FROM kpi.kpi_candidate_lineage "
+                           "WHERE source_feed = 'seed'")
+    assert cited
+    for kpi_code, region_code, source_row in cited:
+        row = lines[source_row - 2]                     # header is row 1
+        assert f"{row['centre_type']}_centre_regions" == kpi_code
+        assert region_code in (row["region_code"], "ALL")   # the national row cites every region's centres
 
 
 def test_brn_check_digit_test_fails_on_a_bad_number(warehouse, tmp_path):
