@@ -2,12 +2,15 @@
 
 `convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders, raw tables
 read without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
-contract, a data_type or a description on every column, and source asset keys. The real project must have
-none; deliberately broken manifests show each rule can fail.
+contract, a data_type or a description on every column, a seed column without a type in the seed's yml, and
+source tables without asset key, documented columns or loaded_at_field. `project_config_violations` adds what
+the manifest cannot tell: no column types in dbt_project.yml. The real project must have none; deliberately
+broken manifests show each rule can fail.
 """
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import os
 import re
@@ -15,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DBT = REPO / ".venv" / "bin" / "dbt"
@@ -43,6 +47,11 @@ def _layer(node: dict) -> str | None:
     return parts[1] if len(parts) > 2 and parts[0] == "models" else None
 
 
+def _seed_header(node: dict) -> list[str]:
+    with open(PROJECT / node["original_file_path"], encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle))
+
+
 def _primary_key_tested(manifest: dict) -> set[str]:
     tested = set()
     for node in manifest["nodes"].values():
@@ -63,6 +72,11 @@ def convention_violations(manifest: dict) -> list[str]:
         if unique_id not in with_primary_key:
             problems.append(f"{name}: no primary_key test")
         if node["resource_type"] == "seed":
+            if not node.get("patch_path"):
+                problems.append(f"{name}: seed has no yml")
+            untyped = [c for c in _seed_header(node) if c not in (node["config"].get("column_types") or {})]
+            if untyped:
+                problems.append(f"{name}: no column type for {', '.join(untyped)}")
             continue
         if not name.isascii():
             problems.append(f"{name}: model name is not ASCII")
@@ -98,8 +112,30 @@ def convention_violations(manifest: dict) -> list[str]:
         if source.get("package_name") != PACKAGE:
             continue
         key = ((source.get("meta") or {}).get("dagster") or {}).get("asset_key")
+        label = f"source {source['source_name']}.{source['name']}"
         if key != [source["source_name"], source["name"]]:
-            problems.append(f"source {source['source_name']}.{source['name']}: asset_key {key!r}")
+            problems.append(f"{label}: asset_key {key!r}")
+        if not source.get("columns"):
+            problems.append(f"{label}: no columns declared")
+        for column in source.get("columns", {}).values():
+            if not (column.get("description") or "").strip():
+                problems.append(f"{label}.{column['name']}: no description")
+        if not source.get("loaded_at_field"):
+            problems.append(f"{label}: no loaded_at_field")
+    return problems
+
+
+def project_config_violations(project: dict) -> list[str]:
+    """Settings of dbt_project.yml that belong elsewhere: seed column types live in the seeds' yml."""
+    problems: list[str] = []
+    pending = [("seeds", project.get("seeds") or {})]
+    while pending:
+        path, config = pending.pop()
+        for key, value in config.items():
+            if key.lstrip("+") == "column_types":
+                problems.append(f"dbt_project.yml {path}: column_types belong in the seed's yml")
+            elif isinstance(value, dict):
+                pending.append((f"{path}.{key}", value))
     return problems
 
 
@@ -118,6 +154,17 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_project_follows_conventions(manifest):
     assert convention_violations(manifest) == []
+
+
+def test_project_file_keeps_seed_types_out():
+    project = yaml.safe_load((PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project_config_violations(project) == []
+
+
+def test_seed_types_in_the_project_file_are_caught():
+    project = {"seeds": {"sme_warehouse": {"+schema": "ref", "ref_regions": {"+column_types": {"region_code": "string"}}}}}
+    assert project_config_violations(project) == [
+        "dbt_project.yml seeds.sme_warehouse.ref_regions: column_types belong in the seed's yml"]
 
 
 def test_every_layer_is_populated(manifest):
@@ -178,6 +225,30 @@ def _break_asset_key(manifest, uid):
     next(iter(manifest["sources"].values()))["meta"] = {}
 
 
+def _source(manifest, name):
+    return next(s for s in manifest["sources"].values() if s["name"] == name)
+
+
+def _break_source_columns(manifest, uid):
+    _source(manifest, "funding")["columns"] = {}
+
+
+def _break_source_column_description(manifest, uid):
+    _source(manifest, "employment")["columns"]["sigungu_code"]["description"] = ""
+
+
+def _break_loaded_at_field(manifest, uid):
+    _source(manifest, "firms")["loaded_at_field"] = None
+
+
+def _break_seed_types(manifest, uid):
+    del manifest["nodes"]["seed.sme_warehouse.ref_regions"]["config"]["column_types"]["valid_to"]
+
+
+def _break_seed_yml(manifest, uid):
+    manifest["nodes"]["seed.sme_warehouse.ref_programs"]["patch_path"] = None
+
+
 @pytest.mark.parametrize("model, breakage, expected", [
     ("fct_region_stage", _break_name, "firm_designations: name does not follow the marts convention"),
     ("int_quarters", _break_raw_read, "int_quarters: reads a raw/audit table directly instead of source()"),
@@ -187,6 +258,11 @@ def _break_asset_key(manifest, uid):
     ("fct_program_outcomes", _break_description, "fct_program_outcomes.brn: no description"),
     ("stg_firms__designations", _break_folder, "stg_firms__designations: staging model of source 'firms' lives in 'funding'"),
     ("dim_date", _break_asset_key, "asset_key None"),
+    ("dim_date", _break_source_columns, "source raw.funding: no columns declared"),
+    ("dim_date", _break_source_column_description, "source raw.employment.sigungu_code: no description"),
+    ("dim_date", _break_loaded_at_field, "source raw.firms: no loaded_at_field"),
+    ("dim_date", _break_seed_types, "ref_regions: no column type for valid_to"),
+    ("dim_date", _break_seed_yml, "ref_programs: seed has no yml"),
 ])
 def test_a_broken_convention_is_caught(manifest, model, breakage, expected):
     broken = copy.deepcopy(manifest)
