@@ -1,7 +1,8 @@
 """Conventions of the dbt project, checked on the manifest `dbt parse` writes.
 
-`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders, raw tables
-read without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
+`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders
+(intermediate models in a domain folder, every model documented by a yml in its own folder), raw tables read
+without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
 contract, a data_type or a description on every column, a seed column without a type in the seed's yml, and
 source tables without asset key, documented columns or loaded_at_field. `project_config_violations` adds what
 the manifest cannot tell: no column types in dbt_project.yml. The real project must have none; deliberately
@@ -91,6 +92,12 @@ def convention_violations(manifest: dict) -> list[str]:
             folder = Path(node["original_file_path"]).parts[2]
             if folder != match.group("source"):
                 problems.append(f"{name}: staging model of source '{match.group('source')}' lives in '{folder}'")
+        folder = Path(node["original_file_path"]).parent
+        if layer == "intermediate" and len(folder.parts) < 3:
+            problems.append(f"{name}: intermediate model not in a domain folder (models/intermediate/<domain>/)")
+        patch_path = node.get("patch_path") or ""
+        if Path(patch_path.split("://")[-1]).parent != folder:
+            problems.append(f"{name}: not documented in a yml of its own folder {folder}")
         code = _SQL_COMMENT.sub("", _JINJA_COMMENT.sub("", node.get("raw_code", "")))
         if _RAW_REFERENCE.search(code):
             problems.append(f"{name}: reads a raw/audit table directly instead of source()")
@@ -221,6 +228,15 @@ def _break_folder(manifest, uid):
     manifest["nodes"][uid]["original_file_path"] = "models/staging/funding/stg_firms__designations.sql"
 
 
+def _break_domain_folder(manifest, uid):
+    manifest["nodes"][uid]["original_file_path"] = "models/intermediate/int_quarters.sql"
+    manifest["nodes"][uid]["patch_path"] = "sme_warehouse://models/intermediate/_intermediate.yml"
+
+
+def _break_yml_folder(manifest, uid):
+    manifest["nodes"][uid]["patch_path"] = "sme_warehouse://models/intermediate/kpi/_int_kpi__models.yml"
+
+
 def _break_asset_key(manifest, uid):
     next(iter(manifest["sources"].values()))["meta"] = {}
 
@@ -257,6 +273,10 @@ def _break_seed_yml(manifest, uid):
     ("kpi_official_candidate", _break_contract, "kpi_official_candidate: contract not enforced"),
     ("fct_program_outcomes", _break_description, "fct_program_outcomes.brn: no description"),
     ("stg_firms__designations", _break_folder, "stg_firms__designations: staging model of source 'firms' lives in 'funding'"),
+    ("int_quarters", _break_domain_folder,
+     "int_quarters: intermediate model not in a domain folder (models/intermediate/<domain>/)"),
+    ("int_funding_payments", _break_yml_folder,
+     "int_funding_payments: not documented in a yml of its own folder models/intermediate/funding"),
     ("dim_date", _break_asset_key, "asset_key None"),
     ("dim_date", _break_source_columns, "source raw.funding: no columns declared"),
     ("dim_date", _break_source_column_description, "source raw.employment.sigungu_code: no description"),
