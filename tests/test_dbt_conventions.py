@@ -1,8 +1,8 @@
 """Conventions of the dbt project, checked on the manifest `dbt parse` writes.
 
 `convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders
-(intermediate models in a domain folder, every model documented by a yml in its own folder), raw tables read
-without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
+(intermediate models in a domain folder and never reading a mart or KPI model, every model documented by a yml
+in its own folder), raw tables read without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
 contract, a data_type or a description on every column, a seed column without a type in the seed's yml, and
 source tables without asset key, documented columns or loaded_at_field. `project_config_violations` adds what
 the manifest cannot tell: no column types in dbt_project.yml. The real project must have none; deliberately
@@ -98,6 +98,10 @@ def convention_violations(manifest: dict) -> list[str]:
         patch_path = node.get("patch_path") or ""
         if Path(patch_path.split("://")[-1]).parent != folder:
             problems.append(f"{name}: not documented in a yml of its own folder {folder}")
+        if layer == "intermediate":
+            for parent in node["depends_on"]["nodes"]:
+                if _layer(manifest["nodes"].get(parent, {"original_file_path": ""})) in CONTRACT_LAYERS:
+                    problems.append(f"{name}: intermediate model depends on {parent}")
         code = _SQL_COMMENT.sub("", _JINJA_COMMENT.sub("", node.get("raw_code", "")))
         if _RAW_REFERENCE.search(code):
             problems.append(f"{name}: reads a raw/audit table directly instead of source()")
@@ -189,7 +193,7 @@ def test_required_marts_exist(manifest):
 def test_unit_tests_cover_the_rules(manifest):
     tested_models = {u["model"] for u in manifest.get("unit_tests", {}).values()}
     assert {"int_firm_stage_history", "int_funding_payments", "int_workplace_link_candidates",
-            "int_comparison_matches", "fct_firm_workplace_links", "fct_region_stage", "int_kpi_leading_firms",
+            "int_comparison_matches", "int_firm_workplace_links", "fct_region_stage", "int_kpi_leading_firms",
             "int_gp300_project_progress", "int_kpi_collaboration_models", "int_kpi_support_centres",
             "int_kpi_jobs_created", "int_kpi_employment_effect", "kpi_official_candidate"} <= tested_models
 
@@ -237,6 +241,10 @@ def _break_yml_folder(manifest, uid):
     manifest["nodes"][uid]["patch_path"] = "sme_warehouse://models/intermediate/kpi/_int_kpi__models.yml"
 
 
+def _break_mart_dependency(manifest, uid):
+    manifest["nodes"][uid]["depends_on"]["nodes"].append(_model_id(manifest, "fct_program_outcomes"))
+
+
 def _break_asset_key(manifest, uid):
     next(iter(manifest["sources"].values()))["meta"] = {}
 
@@ -277,6 +285,8 @@ def _break_seed_yml(manifest, uid):
      "int_quarters: intermediate model not in a domain folder (models/intermediate/<domain>/)"),
     ("int_funding_payments", _break_yml_folder,
      "int_funding_payments: not documented in a yml of its own folder models/intermediate/funding"),
+    ("int_kpi_employment_effect", _break_mart_dependency,
+     "int_kpi_employment_effect: intermediate model depends on model.sme_warehouse.fct_program_outcomes"),
     ("dim_date", _break_asset_key, "asset_key None"),
     ("dim_date", _break_source_columns, "source raw.funding: no columns declared"),
     ("dim_date", _break_source_column_description, "source raw.employment.sigungu_code: no description"),
