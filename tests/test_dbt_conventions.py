@@ -1,12 +1,13 @@
 """Conventions of the dbt project, checked on the manifest `dbt parse` writes.
 
-`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders
-(intermediate models in a domain folder and never reading a mart or KPI model, every model documented by a yml
-in its own folder), raw tables read without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
-contract, a data_type or a description on every column, a seed column without a type in the seed's yml, and
-source tables without asset key, documented columns or loaded_at_field. `project_config_violations` adds what
-the manifest cannot tell: no column types in dbt_project.yml. The real project must have none; deliberately
-broken manifests show each rule can fail.
+`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders (staging
+models reading exactly one source and no ref, intermediate models in a domain folder and never reading a mart
+or KPI model, every model documented by a yml in its own folder), raw tables read without source(), a model
+or seed without a primary_key test, a mart or KPI model without an enforced contract, a data_type or a
+description on every column, a seed column without a type in the seed's yml, and source tables without asset
+key, documented columns or loaded_at_field. `project_config_violations` adds what the manifest cannot tell:
+no column types in dbt_project.yml. The real project must have none; deliberately broken manifests show each
+rule can fail.
 """
 from __future__ import annotations
 
@@ -98,8 +99,13 @@ def convention_violations(manifest: dict) -> list[str]:
         patch_path = node.get("patch_path") or ""
         if Path(patch_path.split("://")[-1]).parent != folder:
             problems.append(f"{name}: not documented in a yml of its own folder {folder}")
+        parents = node["depends_on"]["nodes"]
+        if layer == "staging":
+            sources = [p for p in parents if p.startswith("source.")]
+            if len(sources) != 1 or len(sources) != len(parents):
+                problems.append(f"{name}: staging model reads {parents}, not exactly one source and no ref")
         if layer == "intermediate":
-            for parent in node["depends_on"]["nodes"]:
+            for parent in parents:
                 if _layer(manifest["nodes"].get(parent, {"original_file_path": ""})) in CONTRACT_LAYERS:
                     problems.append(f"{name}: intermediate model depends on {parent}")
         code = _SQL_COMMENT.sub("", _JINJA_COMMENT.sub("", node.get("raw_code", "")))
@@ -173,7 +179,8 @@ def test_project_file_keeps_seed_types_out():
 
 
 def test_seed_types_in_the_project_file_are_caught():
-    project = {"seeds": {"sme_warehouse": {"+schema": "ref", "ref_regions": {"+column_types": {"region_code": "string"}}}}}
+    seeds = {"+schema": "ref", "ref_regions": {"+column_types": {"region_code": "string"}}}
+    project = {"seeds": {"sme_warehouse": seeds}}
     assert project_config_violations(project) == [
         "dbt_project.yml seeds.sme_warehouse.ref_regions: column_types belong in the seed's yml"]
 
@@ -241,6 +248,14 @@ def _break_yml_folder(manifest, uid):
     manifest["nodes"][uid]["patch_path"] = "sme_warehouse://models/intermediate/kpi/_int_kpi__models.yml"
 
 
+def _break_staging_join(manifest, uid):
+    manifest["nodes"][uid]["depends_on"]["nodes"].append("seed.sme_warehouse.ref_admin_region_bridge")
+
+
+def _break_staging_second_source(manifest, uid):
+    manifest["nodes"][uid]["depends_on"]["nodes"].append("source.sme_warehouse.raw.firms")
+
+
 def _break_mart_dependency(manifest, uid):
     manifest["nodes"][uid]["depends_on"]["nodes"].append(_model_id(manifest, "fct_program_outcomes"))
 
@@ -285,6 +300,12 @@ def _break_seed_yml(manifest, uid):
      "int_quarters: intermediate model not in a domain folder (models/intermediate/<domain>/)"),
     ("int_funding_payments", _break_yml_folder,
      "int_funding_payments: not documented in a yml of its own folder models/intermediate/funding"),
+    ("stg_firms__designations", _break_staging_join,
+     "stg_firms__designations: staging model reads ['source.sme_warehouse.raw.firms', "
+     "'seed.sme_warehouse.ref_admin_region_bridge'], not exactly one source and no ref"),
+    ("stg_funding__events", _break_staging_second_source,
+     "stg_funding__events: staging model reads ['source.sme_warehouse.raw.funding', "
+     "'source.sme_warehouse.raw.firms'], not exactly one source and no ref"),
     ("int_kpi_employment_effect", _break_mart_dependency,
      "int_kpi_employment_effect: intermediate model depends on model.sme_warehouse.fct_program_outcomes"),
     ("dim_date", _break_asset_key, "asset_key None"),
