@@ -274,7 +274,7 @@ def test_exact_duplicates_removed_keeping_first_lineage(warehouse):
 
 def test_gunwi_bridged_by_date(warehouse):
     db_path, *_ = warehouse
-    regions = _rows(db_path, "SELECT data_month, programme_region_code FROM staging.stg_employment__workplace_months "
+    regions = _rows(db_path, "SELECT data_month, programme_region_code FROM intermediate.int_workplace_rows_bridged "
                              "WHERE brn_prefix = '503810' AND data_month IN (DATE '2023-06-01', DATE '2023-07-01') "
                              "ORDER BY data_month")
     assert regions == [(dt.date(2023, 6, 1), "47"), (dt.date(2023, 7, 1), "27")]

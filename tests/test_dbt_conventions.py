@@ -1,13 +1,18 @@
 """Conventions of the dbt project, checked on the manifest `dbt parse` writes.
 
-`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders, raw tables
-read without source(), a model or seed without a primary_key test, a mart or KPI model without an enforced
-contract, a data_type or a description on every column, and source asset keys. The real project must have
-none; deliberately broken manifests show each rule can fail.
+`convention_violations` reads a manifest dict and lists every broken rule: layer naming and folders (staging
+models reading exactly one source and no ref, intermediate models in a domain folder and never reading a mart
+or KPI model, every model documented by a yml in its own folder), raw tables read without source(), a model
+or seed without a primary_key test, a mart or KPI model without an enforced contract, a data_type or a
+description on every column, a seed column without a type in the seed's yml, and source tables without asset
+key, documented columns or loaded_at_field. `project_config_violations` adds what the manifest cannot tell:
+no column types in dbt_project.yml. The real project must have none; deliberately broken manifests show each
+rule can fail.
 """
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import os
 import re
@@ -15,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DBT = REPO / ".venv" / "bin" / "dbt"
@@ -43,6 +49,11 @@ def _layer(node: dict) -> str | None:
     return parts[1] if len(parts) > 2 and parts[0] == "models" else None
 
 
+def _seed_header(node: dict) -> list[str]:
+    with open(PROJECT / node["original_file_path"], encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle))
+
+
 def _primary_key_tested(manifest: dict) -> set[str]:
     tested = set()
     for node in manifest["nodes"].values():
@@ -63,6 +74,11 @@ def convention_violations(manifest: dict) -> list[str]:
         if unique_id not in with_primary_key:
             problems.append(f"{name}: no primary_key test")
         if node["resource_type"] == "seed":
+            if not node.get("patch_path"):
+                problems.append(f"{name}: seed has no yml")
+            untyped = [c for c in _seed_header(node) if c not in (node["config"].get("column_types") or {})]
+            if untyped:
+                problems.append(f"{name}: no column type for {', '.join(untyped)}")
             continue
         if not name.isascii():
             problems.append(f"{name}: model name is not ASCII")
@@ -77,6 +93,21 @@ def convention_violations(manifest: dict) -> list[str]:
             folder = Path(node["original_file_path"]).parts[2]
             if folder != match.group("source"):
                 problems.append(f"{name}: staging model of source '{match.group('source')}' lives in '{folder}'")
+        folder = Path(node["original_file_path"]).parent
+        if layer == "intermediate" and len(folder.parts) < 3:
+            problems.append(f"{name}: intermediate model not in a domain folder (models/intermediate/<domain>/)")
+        patch_path = node.get("patch_path") or ""
+        if Path(patch_path.split("://")[-1]).parent != folder:
+            problems.append(f"{name}: not documented in a yml of its own folder {folder}")
+        parents = node["depends_on"]["nodes"]
+        if layer == "staging":
+            sources = [p for p in parents if p.startswith("source.")]
+            if len(sources) != 1 or len(sources) != len(parents):
+                problems.append(f"{name}: staging model reads {parents}, not exactly one source and no ref")
+        if layer == "intermediate":
+            for parent in parents:
+                if _layer(manifest["nodes"].get(parent, {"original_file_path": ""})) in CONTRACT_LAYERS:
+                    problems.append(f"{name}: intermediate model depends on {parent}")
         code = _SQL_COMMENT.sub("", _JINJA_COMMENT.sub("", node.get("raw_code", "")))
         if _RAW_REFERENCE.search(code):
             problems.append(f"{name}: reads a raw/audit table directly instead of source()")
@@ -98,8 +129,30 @@ def convention_violations(manifest: dict) -> list[str]:
         if source.get("package_name") != PACKAGE:
             continue
         key = ((source.get("meta") or {}).get("dagster") or {}).get("asset_key")
+        label = f"source {source['source_name']}.{source['name']}"
         if key != [source["source_name"], source["name"]]:
-            problems.append(f"source {source['source_name']}.{source['name']}: asset_key {key!r}")
+            problems.append(f"{label}: asset_key {key!r}")
+        if not source.get("columns"):
+            problems.append(f"{label}: no columns declared")
+        for column in source.get("columns", {}).values():
+            if not (column.get("description") or "").strip():
+                problems.append(f"{label}.{column['name']}: no description")
+        if not source.get("loaded_at_field"):
+            problems.append(f"{label}: no loaded_at_field")
+    return problems
+
+
+def project_config_violations(project: dict) -> list[str]:
+    """Settings of dbt_project.yml that belong elsewhere: seed column types live in the seeds' yml."""
+    problems: list[str] = []
+    pending = [("seeds", project.get("seeds") or {})]
+    while pending:
+        path, config = pending.pop()
+        for key, value in config.items():
+            if key.lstrip("+") == "column_types":
+                problems.append(f"dbt_project.yml {path}: column_types belong in the seed's yml")
+            elif isinstance(value, dict):
+                pending.append((f"{path}.{key}", value))
     return problems
 
 
@@ -120,6 +173,18 @@ def test_project_follows_conventions(manifest):
     assert convention_violations(manifest) == []
 
 
+def test_project_file_keeps_seed_types_out():
+    project = yaml.safe_load((PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project_config_violations(project) == []
+
+
+def test_seed_types_in_the_project_file_are_caught():
+    seeds = {"+schema": "ref", "ref_regions": {"+column_types": {"region_code": "string"}}}
+    project = {"seeds": {"sme_warehouse": seeds}}
+    assert project_config_violations(project) == [
+        "dbt_project.yml seeds.sme_warehouse.ref_regions: column_types belong in the seed's yml"]
+
+
 def test_every_layer_is_populated(manifest):
     layers = {_layer(n) for n in manifest["nodes"].values()
               if n["resource_type"] == "model" and n["package_name"] == PACKAGE}
@@ -135,7 +200,7 @@ def test_required_marts_exist(manifest):
 def test_unit_tests_cover_the_rules(manifest):
     tested_models = {u["model"] for u in manifest.get("unit_tests", {}).values()}
     assert {"int_firm_stage_history", "int_funding_payments", "int_workplace_link_candidates",
-            "int_comparison_matches", "fct_firm_workplace_links", "fct_region_stage", "int_kpi_leading_firms",
+            "int_comparison_matches", "int_firm_workplace_links", "fct_region_stage", "int_kpi_leading_firms",
             "int_gp300_project_progress", "int_kpi_collaboration_models", "int_kpi_support_centres",
             "int_kpi_jobs_created", "int_kpi_employment_effect", "kpi_official_candidate"} <= tested_models
 
@@ -174,8 +239,53 @@ def _break_folder(manifest, uid):
     manifest["nodes"][uid]["original_file_path"] = "models/staging/funding/stg_firms__designations.sql"
 
 
+def _break_domain_folder(manifest, uid):
+    manifest["nodes"][uid]["original_file_path"] = "models/intermediate/int_quarters.sql"
+    manifest["nodes"][uid]["patch_path"] = "sme_warehouse://models/intermediate/_intermediate.yml"
+
+
+def _break_yml_folder(manifest, uid):
+    manifest["nodes"][uid]["patch_path"] = "sme_warehouse://models/intermediate/kpi/_int_kpi__models.yml"
+
+
+def _break_staging_join(manifest, uid):
+    manifest["nodes"][uid]["depends_on"]["nodes"].append("seed.sme_warehouse.ref_admin_region_bridge")
+
+
+def _break_staging_second_source(manifest, uid):
+    manifest["nodes"][uid]["depends_on"]["nodes"].append("source.sme_warehouse.raw.firms")
+
+
+def _break_mart_dependency(manifest, uid):
+    manifest["nodes"][uid]["depends_on"]["nodes"].append(_model_id(manifest, "fct_program_outcomes"))
+
+
 def _break_asset_key(manifest, uid):
     next(iter(manifest["sources"].values()))["meta"] = {}
+
+
+def _source(manifest, name):
+    return next(s for s in manifest["sources"].values() if s["name"] == name)
+
+
+def _break_source_columns(manifest, uid):
+    _source(manifest, "funding")["columns"] = {}
+
+
+def _break_source_column_description(manifest, uid):
+    _source(manifest, "employment")["columns"]["sigungu_code"]["description"] = ""
+
+
+def _break_loaded_at_field(manifest, uid):
+    _source(manifest, "firms")["loaded_at_field"] = None
+
+
+def _break_seed_types(manifest, uid):
+    del manifest["nodes"]["seed.sme_warehouse.ref_regions"]["config"]["column_types"]["valid_to"]
+
+
+def _break_seed_yml(manifest, uid):
+    manifest["nodes"]["seed.sme_warehouse.ref_programs"]["patch_path"] = None
 
 
 @pytest.mark.parametrize("model, breakage, expected", [
@@ -186,7 +296,24 @@ def _break_asset_key(manifest, uid):
     ("kpi_official_candidate", _break_contract, "kpi_official_candidate: contract not enforced"),
     ("fct_program_outcomes", _break_description, "fct_program_outcomes.brn: no description"),
     ("stg_firms__designations", _break_folder, "stg_firms__designations: staging model of source 'firms' lives in 'funding'"),
+    ("int_quarters", _break_domain_folder,
+     "int_quarters: intermediate model not in a domain folder (models/intermediate/<domain>/)"),
+    ("int_funding_payments", _break_yml_folder,
+     "int_funding_payments: not documented in a yml of its own folder models/intermediate/funding"),
+    ("stg_firms__designations", _break_staging_join,
+     "stg_firms__designations: staging model reads ['source.sme_warehouse.raw.firms', "
+     "'seed.sme_warehouse.ref_admin_region_bridge'], not exactly one source and no ref"),
+    ("stg_funding__events", _break_staging_second_source,
+     "stg_funding__events: staging model reads ['source.sme_warehouse.raw.funding', "
+     "'source.sme_warehouse.raw.firms'], not exactly one source and no ref"),
+    ("int_kpi_employment_effect", _break_mart_dependency,
+     "int_kpi_employment_effect: intermediate model depends on model.sme_warehouse.fct_program_outcomes"),
     ("dim_date", _break_asset_key, "asset_key None"),
+    ("dim_date", _break_source_columns, "source raw.funding: no columns declared"),
+    ("dim_date", _break_source_column_description, "source raw.employment.sigungu_code: no description"),
+    ("dim_date", _break_loaded_at_field, "source raw.firms: no loaded_at_field"),
+    ("dim_date", _break_seed_types, "ref_regions: no column type for valid_to"),
+    ("dim_date", _break_seed_yml, "ref_programs: seed has no yml"),
 ])
 def test_a_broken_convention_is_caught(manifest, model, breakage, expected):
     broken = copy.deepcopy(manifest)

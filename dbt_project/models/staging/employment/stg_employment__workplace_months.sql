@@ -1,10 +1,6 @@
 {#- NPS workplace-month rows, typed, exact duplicates removed (identical business columns; the lineage of the
-    first delivery is kept), each row given its programme region and a stable workplace_key.
-
-    programme_region_code: a 5-digit 시군구 row of the dated bridge wins (군위군 47720/27720), else the 2-digit
-    code as delivered (42 -> 51, 45 -> 52, 12 by 시군구 prefix 29/46), both valid on data_month.
-    workplace_key: md5 of (6-digit brn prefix, trimmed name, programme region, postcode); the region part is
-    the programme region, so a workplace keeps its key across the 강원 and 전북 code changes. -#}
+    first delivery is kept). Programme region and workplace_key are added downstream
+    (intermediate/employment/int_workplace_rows_bridged). Incremental by data_month (vars min_month / max_month). -#}
 {{ config(**sme_warehouse.incremental_month_config()) }}
 
 with delivered as (
@@ -25,31 +21,10 @@ first_deliveries as (
             order by loaded_at, source_file, source_row
         ) as copy_number
     from delivered
-),
-
-regioned as (
-    select
-        rows_.*,
-        coalesce(by_sigungu.programme_region_code, by_region.programme_region_code) as programme_region_code
-    from first_deliveries as rows_
-    left join {{ ref('ref_admin_region_bridge') }} as by_sigungu
-        on by_sigungu.admin_code = rows_.sigungu_code
-       and rows_.data_month >= by_sigungu.valid_from
-       and (by_sigungu.valid_to is null or rows_.data_month <= by_sigungu.valid_to)
-    left join {{ ref('ref_admin_region_bridge') }} as by_region
-        on by_region.admin_code = substring(rows_.region_code_as_delivered, 1, 2)
-       and (by_region.sigungu_prefix is null or by_region.sigungu_prefix = substring(rows_.sigungu_code, 1, 2))
-       and rows_.data_month >= by_region.valid_from
-       and (by_region.valid_to is null or rows_.data_month <= by_region.valid_to)
-    where rows_.copy_number = 1
 )
 
 select
     data_month,
-    {{ dbt.hash(dbt.concat([
-        "brn_prefix", "'|'", "trim(workplace_name)", "'|'",
-        "coalesce(programme_region_code, region_code)", "'|'", "coalesce(postcode, '')"
-    ])) }} as workplace_key,
     brn_prefix,
     trim(workplace_name) as workplace_name,
     enrolment_status,
@@ -58,7 +33,6 @@ select
     region_code,
     region_code_as_delivered,
     sigungu_code,
-    programme_region_code,
     workplace_type,
     industry_code,
     substring(industry_code, 1, 2) as industry_division,
@@ -74,4 +48,5 @@ select
     source_sha256,
     load_batch_id,
     loaded_at
-from regioned
+from first_deliveries
+where copy_number = 1

@@ -1,6 +1,6 @@
 {#- Firm designations, typed, one row per (brn, stage, designated_on). A designation delivered again in a later
     batch (for example with its withdrawal date filled in) replaces the earlier delivery: latest load wins.
-    programme_region_code maps the firm's region code through the dated bridge on the designation date. -#}
+    The programme region is added downstream (intermediate/firms/int_firm_designations_bridged). -#}
 with ranked as (
     select
         brn,
@@ -34,7 +34,6 @@ select
     trim(latest.firm_name) as firm_name,
     latest.region_code,
     latest.region_as_delivered,
-    bridge.programme_region_code,
     latest.industry_code,
     substring(latest.industry_code, 1, 2) as industry_division,
     latest.key_industry,
@@ -49,8 +48,3 @@ select
     latest.load_batch_id,
     latest.loaded_at
 from latest
-left join {{ ref('ref_admin_region_bridge') }} as bridge
-    on bridge.admin_code = latest.region_code
-   and bridge.sigungu_prefix is null
-   and latest.designated_on >= bridge.valid_from
-   and (bridge.valid_to is null or latest.designated_on <= bridge.valid_to)

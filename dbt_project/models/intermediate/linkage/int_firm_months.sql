@@ -9,6 +9,6 @@ select
     months.subscribers,
     months.source_file,
     months.source_row
-from {{ ref('fct_firm_workplace_links') }} as links
+from {{ ref('int_firm_workplace_links') }} as links
 inner join {{ ref('int_workplace_months') }} as months on months.workplace_key = links.workplace_key
 where links.match_status = 'matched'

@@ -8,7 +8,7 @@ with ordered as (
         lead(designated_on) over (partition by brn order by designated_on, stage_rank) as next_designated_on,
         lag(stage) over (partition by brn order by designated_on, stage_rank) as previous_stage,
         lag(stage_rank) over (partition by brn order by designated_on, stage_rank) as previous_stage_rank
-    from {{ ref('stg_firms__designations') }} as designations
+    from {{ ref('int_firm_designations_bridged') }} as designations
 )
 
 select

@@ -8,7 +8,7 @@ with latest as (
         industry_division,
         row_number() over (partition by brn order by designated_on desc, stage_rank desc) as recency,
         min(designated_on) over (partition by brn) as first_designated_on
-    from {{ ref('stg_firms__designations') }}
+    from {{ ref('int_firm_designations_bridged') }}
 ),
 
 support as (

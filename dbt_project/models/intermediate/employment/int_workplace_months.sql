@@ -1,6 +1,6 @@
 {#- One row per workplace and month. When a month holds more than one (non-identical) row for the same
     workplace_key, the latest delivery wins. Adds the size band used by the matched comparison.
-    Incremental by data_month like its staging model. -#}
+    Incremental by data_month like its staging model (through int_workplace_rows_bridged). -#}
 {{ config(**sme_warehouse.incremental_month_config()) }}
 
 with candidates as (
@@ -10,8 +10,8 @@ with candidates as (
             partition by workplace_key, data_month
             order by loaded_at desc, source_file desc, source_row desc
         ) as delivery_rank
-    from {{ ref('stg_employment__workplace_months') }}
-    where {{ sme_warehouse.months_to_build(ref('stg_employment__workplace_months')) }}
+    from {{ ref('int_workplace_rows_bridged') }}
+    where {{ sme_warehouse.months_to_build(ref('int_workplace_rows_bridged')) }}
 )
 
 select

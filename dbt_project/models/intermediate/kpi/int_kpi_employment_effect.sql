@@ -1,13 +1,13 @@
 {#- Firm-level rows behind employment_effect_did: each supported firm's first participation (earliest first
     payment, then programme code) once its +12 month is on or before the quarter's reference month and it has a
-    matched comparison group; value = did_m12 of marts.fct_program_outcomes. -#}
+    matched comparison group; value = did_m12 of int_program_outcomes. -#}
 with first_participation as (
     select *
     from (
         select
             outcomes.*,
             row_number() over (partition by brn order by first_paid_on, program_code) as participation_order
-        from {{ ref('fct_program_outcomes') }} as outcomes
+        from {{ ref('int_program_outcomes') }} as outcomes
     ) as ordered
     where participation_order = 1
 )

@@ -1,0 +1,29 @@
+{#- Firm designations (one row per brn, stage, designated_on) with their programme region: the firm's 2-digit
+    region code mapped through the dated bridge ref_admin_region_bridge on the designation date (42 -> 51,
+    45 -> 52). The firms feed names no 시군구, so only bridge rows without a sigungu_prefix apply; null when the
+    bridge has no row for the code on that date. -#}
+select
+    designations.brn,
+    designations.firm_name,
+    designations.region_code,
+    designations.region_as_delivered,
+    bridge.programme_region_code,
+    designations.industry_code,
+    designations.industry_division,
+    designations.key_industry,
+    designations.industry_type,
+    designations.stage,
+    designations.stage_rank,
+    designations.designated_on,
+    designations.withdrawn_on,
+    designations.source_file,
+    designations.source_row,
+    designations.source_sha256,
+    designations.load_batch_id,
+    designations.loaded_at
+from {{ ref('stg_firms__designations') }} as designations
+left join {{ ref('ref_admin_region_bridge') }} as bridge
+    on bridge.admin_code = designations.region_code
+   and bridge.sigungu_prefix is null
+   and designations.designated_on >= bridge.valid_from
+   and (bridge.valid_to is null or designations.designated_on <= bridge.valid_to)
