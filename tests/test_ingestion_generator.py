@@ -22,6 +22,7 @@ from ingestion.contracts import firms as firms_contract
 from ingestion.contracts.funding import FIELDS, KINDS, PROGRAM_CODES
 from ingestion.generator import generate
 from ingestion.generator.reference import SCALES, Seeds
+from ingestion.generator.workplaces import csv_quoted, encoded
 from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 GANGWON_CHANGE = dt.date(2023, 6, 11)
@@ -296,6 +297,14 @@ def test_employment_rows_have_22_fields_duplicates_and_consistent_codes(demo):
     for name in ("적용일자", "재등록일자", "탈퇴일자"):
         values = [r[_column(name)] for r in rows if r[_column(name)]]
         assert values and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and parse_date(v) for v in values)
+
+
+def test_csv_quoting_doubles_inner_quotes_as_the_csv_module_does():
+    values = ["(주)가나, 다라", '한빛"정밀"', "plain", ""]
+    quoted = csv_quoted(encoded(values)).to_pylist()
+    assert [value.decode("cp949") for value in quoted] == ['"(주)가나, 다라"', '"한빛""정밀"""', "plain", ""]
+    line = ",".join(value.decode("cp949") for value in quoted)
+    assert next(csv.reader([line])) == values
 
 
 def test_withdrawn_workplaces_carry_their_withdrawal_date_and_no_subscribers(demo):

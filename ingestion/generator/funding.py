@@ -184,8 +184,7 @@ def _consortium_events(rng: np.random.Generator, designations: Designations, cou
         rounds = int(rng.integers(3, 9))
         for member in members:
             events += _instalments(rng, member.brn, _paid_until(member), start, rounds, 2, 25_000_000,
-                                   (("grant", 1.0),), "COLLAB",
-                                   consortium_id=consortium_id)
+                                   (("grant", 1.0),), "COLLAB", consortium_id=consortium_id)
     return events
 
 
