@@ -148,7 +148,8 @@ def test_layout_and_summary(demo):
         late += months_later == 2
     assert late < 10
     assert sorted(months, key=lambda m: months[m].name) == sorted(months)    # posting order is data-month order
-    assert all(re.fullmatch(r"[a-z-]+_\d{4}_batch\d{2}(_resend)?\.(csv|xlsx)", p.name) for p in (out / "firms").iterdir())
+    firm_name = re.compile(r"[a-z-]+_\d{4}_batch\d{2}(_resend)?\.(csv|xlsx)")
+    assert all(firm_name.fullmatch(p.name) for p in (out / "firms").iterdir())
     assert all(re.fullmatch(r"funding_\d{6}\.jsonl", p.name) for p in (out / "funding").iterdir())
     assert 2_000 <= summary["rows"]["employment"] / 40 <= 3_000
     assert 3_000 <= summary["rows"]["funding"] <= 12_000

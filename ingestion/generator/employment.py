@@ -50,7 +50,7 @@ def header_line(leading_space: set[int]) -> bytes:
 
 def posting_date(rng: np.random.Generator, month: dt.date) -> dt.date:
     """The day the portal posts a data month: mostly the 15th-28th of the next month, now and then early in the
-    month after that (so the posting dates keep the data months' order)."""
+    month after that. A posting month may then hold two data months, but posting dates keep their order."""
     if rng.random() < 0.1:
         return month_add(month, 2) + dt.timedelta(days=int(rng.integers(0, 10)))
     return month_add(month, 1) + dt.timedelta(days=int(rng.integers(14, 28)))
