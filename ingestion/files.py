@@ -9,13 +9,12 @@ import csv
 import hashlib
 import io
 import json
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.contracts import FeedContract
+from ingestion.contracts import FeedContract, employment
 
-_MONTH_IN_NAME = re.compile(r"(20\d{2})[-_]?(0[1-9]|1[0-2])")
 
 
 def discover(landing_dir: Path, contract: FeedContract) -> list[Path]:
@@ -23,13 +22,31 @@ def discover(landing_dir: Path, contract: FeedContract) -> list[Path]:
     folder = Path(landing_dir) / contract.landing_subdir
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(contract.file_suffix))
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(contract.file_suffixes))
 
 
-def month_of_file(path: Path) -> str | None:
-    """YYYY-MM named in a monthly file's name (nps_202403.csv -> 2024-03), if any."""
-    match = _MONTH_IN_NAME.search(Path(path).name)
-    return f"{match.group(1)}-{match.group(2)}" if match else None
+def first_stated_month(records: Iterable[list[str]]) -> str | None:
+    """The data month (YYYY-MM) of the first data record that states one in a listed form.
+
+    This is the month a monthly NPS file belongs to; the parser then checks that every other record states the
+    same one. `records` are the CSV records after the header.
+    """
+    for record in records:
+        if record and (month := employment.stated_month(record[0])) is not None:
+            return month
+    return None
+
+
+def data_month_of_file(path: Path) -> str | None:
+    """The data month an NPS file states inside it, read from its first records without loading the file.
+
+    Dagster partitions employment files by this month. The month field is ASCII, so decoding as CP949 with
+    replacement is safe for a UTF-8 file too; a file with no month (header only, say) gives None.
+    """
+    with open(path, encoding=employment.ENCODING, errors="replace", newline="") as handle:
+        records = csv.reader(handle)
+        next(records, None)
+        return first_stated_month(records)
 
 
 def sha256_of(data: bytes) -> str:

@@ -5,9 +5,11 @@ table and its rejected rows into `audit.quarantine`, then proves rows read = row
 from the tables themselves before it commits. One transaction per file: a run killed mid-file leaves nothing
 of that file behind, and the next run loads it again from the start.
 
-Re-delivery is idempotent. A file already loaded with the same content is skipped; the same content under a new
-name is recorded as a duplicate and loads nothing; a corrected file under a known name replaces its earlier
-version's rows.
+Re-delivery is idempotent. A file already seen with the same content is skipped; the same content under any
+other name is recorded as a duplicate and loads nothing. A corrected delivery replaces the rows of the version it
+corrects, which is recorded as superseded (and by which file): for firm lists and funding events the version is
+the one under the same name; for employment it is whatever file delivered the same data month, because the NPS
+portal posts a corrected month under a new posting date in the file name.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from ingestion.contracts import FeedContract
 from ingestion.contracts import employment, firms, funding
 from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
                              truncation)
-from ingestion.parsers import PARSERS, HeaderError, parse_employment, reset_incoming
+from ingestion.parsers import PARSERS, FileRejected, parse_employment, parse_firm_workbook, reset_incoming, workbook_rows
 
 CONTRACTS: dict[str, FeedContract] = {c.name: c for c in (firms.CONTRACT, funding.CONTRACT, employment.CONTRACT)}
 
@@ -47,6 +49,9 @@ CREATE TABLE IF NOT EXISTS audit.ingest_files (
     load_batch_id VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
+ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS reject_reason VARCHAR;   -- file-level reason code
+ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS data_month DATE;         -- employment: the month stated
+ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;   -- the delivery that replaced it
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     feed VARCHAR NOT NULL,
     file_path VARCHAR NOT NULL,
@@ -83,6 +88,9 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     error: str | None = None
+    reject_reason: str | None = None
+    data_month: str | None = None      # employment: YYYY-MM the file states
+    supersedes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +138,10 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
     return summary
 
 
+# Statuses of a file version whose rows (loaded or quarantined) are in the warehouse.
+_LIVE = ("loaded", "loaded_with_quarantine", "rejected")
+
+
 def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, contract: FeedContract,
               batch_id: str) -> FileOutcome:
     """Load one file in one transaction and reconcile it before committing."""
@@ -137,8 +149,8 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
     rel_path = path.relative_to(landing_dir).as_posix()
     sha = sha256_of(data)
     earlier = con.execute(
-        "SELECT file_path, sha256 FROM audit.ingest_files WHERE (file_path = ? OR sha256 = ?) "
-        "AND status <> 'superseded' ORDER BY loaded_at", [rel_path, sha]).fetchall()
+        "SELECT file_path, sha256 FROM audit.ingest_files WHERE file_path = ? OR sha256 = ? ORDER BY loaded_at",
+        [rel_path, sha]).fetchall()
     if (rel_path, sha) in earlier:
         return FileOutcome(rel_path, contract.name, "unchanged")
     same_content = [p for p, s in earlier if s == sha]
@@ -152,9 +164,10 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
         parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
         con.execute("BEGIN TRANSACTION")
         try:
-            if parsed.reject_reason is None and any(p == rel_path for p, _ in earlier):
-                _retire_earlier_version(con, contract, rel_path)   # a rejected re-delivery keeps the loaded one
+            corrected = [] if parsed.reject_reason else _versions_corrected(con, contract, rel_path, parsed.data_month)
+            _retire(con, contract, corrected, rel_path)   # a rejected re-delivery keeps the version already loaded
             outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now)
+            outcome.supersedes = [p for p, _ in corrected]
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -168,40 +181,67 @@ class _Parsed:
 
     rows_read: int
     encoding: str | None
+    data_month: str | None = None
     reject_reason: str | None = None
     reject_error: str | None = None
 
 
-def _retire_earlier_version(con: duckdb.DuckDBPyConnection, contract: FeedContract, rel_path: str) -> None:
-    con.execute(f"DELETE FROM {contract.raw_table} WHERE source_file = ?", [rel_path])
-    con.execute("DELETE FROM audit.quarantine WHERE file_path = ?", [rel_path])
-    con.execute("UPDATE audit.ingest_files SET status = 'superseded' WHERE file_path = ?", [rel_path])
+def _versions_corrected(con, contract: FeedContract, rel_path: str, data_month: str | None) -> list[tuple[str, str]]:
+    """(path, sha256) of the live versions a new delivery replaces: the same month for employment, else the name."""
+    if contract is employment.CONTRACT:
+        return con.execute(
+            f"SELECT file_path, sha256 FROM audit.ingest_files WHERE feed = 'employment' AND status IN {_LIVE} "
+            "AND (data_month = CAST(? AS DATE) OR (file_path = ? AND data_month IS NULL))",
+            [f"{data_month}-01", rel_path]).fetchall()
+    return con.execute(f"SELECT file_path, sha256 FROM audit.ingest_files WHERE file_path = ? AND status IN {_LIVE}",
+                       [rel_path]).fetchall()
+
+
+def _retire(con, contract: FeedContract, versions: list[tuple[str, str]], superseded_by: str) -> None:
+    for path, sha in versions:
+        con.execute(f"DELETE FROM {contract.raw_table} WHERE source_file = ? AND source_sha256 = ?", [path, sha])
+        con.execute("DELETE FROM audit.quarantine WHERE file_path = ? AND source_sha256 = ?", [path, sha])
+        con.execute("UPDATE audit.ingest_files SET status = 'superseded', superseded_by = ? "
+                    f"WHERE file_path = ? AND sha256 = ? AND status IN {_LIVE}", [superseded_by, path, sha])
 
 
 def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, scratch: Path) -> _Parsed:
     """Decode and validate outside the write transaction; a file that cannot be read is quarantined whole."""
+    reset_incoming(con)
+    if path.suffix == ".xlsx":
+        try:
+            return _Parsed(parse_firm_workbook(con, data, rel_path), None)
+        except FileRejected as exc:
+            try:
+                records = [(n, ",".join(row)) for n, row in enumerate(workbook_rows(data, rel_path)[1:], start=2)
+                           if any(row)]
+            except FileRejected:
+                records = [(None, None)]       # nothing inside can be read: the file itself is the one record
+            _quarantine_records(con, records, rel_path, contract, exc.reason, str(exc))
+            return _Parsed(len(records), None, None, exc.reason, str(exc))
     preferred = employment.ENCODING if contract is employment.CONTRACT else "utf-8"
     decoded = decode(data, preferred)
-    reset_incoming(con)
     reason, error = None, None
     if decoded.text is None:
         cut = cut_inside_character(data, preferred)
         reason, error = ("file_truncated", cut) if cut else ("file_undecodable", decoded.error)
-    elif (cut := truncation(decoded.text, contract.file_suffix)) is not None:
+    elif (cut := truncation(decoded.text, path.suffix)) is not None:
         reason, error = "file_truncated", cut
     else:
         try:
             if contract is employment.CONTRACT:
-                rows_read = parse_employment(con, decoded.text, rel_path, decoded.encoding, path, scratch)
-            else:
-                rows_read = PARSERS[contract.name](con, decoded.text, rel_path)
-            return _Parsed(rows_read, decoded.encoding)
-        except HeaderError as exc:
-            reason, error = "file_bad_header", str(exc)
+                rows_read, month = parse_employment(con, decoded.text, rel_path, decoded.encoding, path, scratch)
+                return _Parsed(rows_read, decoded.encoding, month)
+            return _Parsed(PARSERS[contract.name](con, decoded.text, rel_path), decoded.encoding)
+        except FileRejected as exc:
+            reason, error = exc.reason, str(exc).removeprefix(f"{rel_path}: ")
         except duckdb.Error as exc:      # the CSV reader gave up on the file as a whole (mixed line endings, say)
             reason, error = "file_unparseable", str(exc).strip().splitlines()[0]
-    rows_read = _quarantine_whole_file(con, data, decoded, rel_path, contract, reason, error)
-    return _Parsed(rows_read, decoded.encoding, reason, f"{rel_path}: {error}")
+    lines = physical_lines(decoded.text) if decoded.text is not None else lenient_lines(data)
+    first_row = 1 if path.suffix == ".jsonl" else 2
+    records = [(n, line) for n, line in enumerate(lines[first_row - 1:], start=first_row) if line.strip()]
+    _quarantine_records(con, records, rel_path, contract, reason, error)
+    return _Parsed(len(records), decoded.encoding, None, reason, f"{rel_path}: {error}")
 
 
 def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, sha: str, size: int,
@@ -217,26 +257,24 @@ def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, s
         raise ReconciliationError(f"{rel_path}: read {parsed.rows_read} rows but loaded {loaded} and quarantined "
                                   f"{quarantined}; {parsed.rows_read - loaded - quarantined} rows unaccounted for")
     status = "rejected" if parsed.reject_reason else ("loaded_with_quarantine" if quarantined else "loaded")
-    outcome = FileOutcome(rel_path, contract.name, status, parsed.rows_read, loaded, quarantined, parsed.reject_error)
+    outcome = FileOutcome(rel_path, contract.name, status, parsed.rows_read, loaded, quarantined, parsed.reject_error,
+                          parsed.reject_reason, parsed.data_month)
     _record_file(con, outcome, contract, sha, size, parsed.encoding, None, batch_id, now)
     return outcome
 
 
-def _quarantine_whole_file(con, data: bytes, decoded, rel_path: str, contract: FeedContract, reason: str,
-                           error: str) -> int:
-    """Put every record of an unreadable file in quarantine with the file-level reason."""
-    lines = physical_lines(decoded.text) if decoded.text is not None else lenient_lines(data)
-    first_row = 2 if contract.file_suffix == ".csv" else 1
-    records = [(n, line) for n, line in enumerate(lines[first_row - 1:], start=first_row) if line.strip()]
-    frame = pd.DataFrame({"source_row": [n for n, _ in records], "raw_content": [line for _, line in records]})
+def _quarantine_records(con, records: list[tuple[int | None, str | None]], rel_path: str, contract: FeedContract,
+                        reason: str, error: str) -> None:
+    """Put every record of a file rejected whole in quarantine with the file-level reason."""
+    frame = pd.DataFrame({"source_row": pd.array([n for n, _ in records], dtype="Int64"),
+                          "raw_content": [line for _, line in records]})
     con.register("rejected_file_rows", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE incoming_bad AS SELECT CAST(source_row AS BIGINT) AS source_row, "
                 "CAST(raw_content AS VARCHAR) AS raw_content, $reason AS reason_code, "
-                "$path || ' row ' || source_row || ': file rejected, ' || $error AS message FROM rejected_file_rows",
-                {"reason": reason, "path": rel_path, "error": error})
+                "$path || coalesce(' row ' || source_row, '') || ': file rejected, ' || $error AS message "
+                "FROM rejected_file_rows", {"reason": reason, "path": rel_path, "error": error})
     con.unregister("rejected_file_rows")
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_ok AS SELECT * FROM {contract.raw_table} LIMIT 0")
-    return len(records)
 
 
 def _apply_cross_file_rules(con, contract: FeedContract, rel_path: str) -> None:
@@ -260,6 +298,9 @@ def _insert_incoming(con, contract: FeedContract, rel_path: str, sha: str, batch
 
 def _record_file(con, outcome: FileOutcome, contract: FeedContract, sha: str, size: int, encoding: str | None,
                  duplicate_of: str | None, batch_id: str, now: dt.datetime) -> None:
-    con.execute("INSERT INTO audit.ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO audit.ingest_files (file_path, feed, sha256, size_bytes, encoding, rows_read, "
+                "rows_loaded, rows_quarantined, status, error, duplicate_of, load_batch_id, loaded_at, reject_reason, "
+                "data_month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DATE))",
                 [outcome.file_path, contract.name, sha, size, encoding, outcome.rows_read, outcome.rows_loaded,
-                 outcome.rows_quarantined, outcome.status, outcome.error, duplicate_of, batch_id, now])
+                 outcome.rows_quarantined, outcome.status, outcome.error, duplicate_of, batch_id, now,
+                 outcome.reject_reason, f"{outcome.data_month}-01" if outcome.data_month else None])

@@ -3,14 +3,17 @@
 Each parser fills two temporary tables on the loader's connection:
 - `incoming_ok`: the feed's raw columns plus `source_row` and `raw_content`;
 - `incoming_bad`: `source_row`, `raw_content`, `reason_code`, `message`.
-The small feeds (firms, funding) are validated row by row in Python with the normalisers; the employment file,
-hundreds of thousands of rows a month, is validated column-wise inside DuckDB.
+The small feeds (firms, funding) are validated row by row in Python with the normalisers, firm lists from CSV
+and Excel alike; the employment file, hundreds of thousands of rows a month, is validated column-wise inside
+DuckDB. A file that cannot be taken as a whole raises `FileRejected` with its reason code.
 """
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -20,14 +23,18 @@ from ingestion.contracts import FeedContract
 from ingestion.contracts import employment as employment_contract
 from ingestion.contracts import firms as firms_contract
 from ingestion.contracts import funding as funding_contract
-from ingestion.files import physical_lines
+from ingestion.files import first_stated_month, physical_lines
 from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 BAD_COLUMNS = ("source_row", "raw_content", "reason_code", "message")
 
 
-class HeaderError(ValueError):
-    """The file's header does not carry the contract's columns."""
+class FileRejected(ValueError):
+    """The file cannot be taken as a whole: every row is quarantined with `reason`, and nothing of it loads."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def reset_incoming(con: duckdb.DuckDBPyConnection) -> None:
@@ -55,30 +62,34 @@ def _store(con: duckdb.DuckDBPyConnection, contract: FeedContract, ok: list[tupl
     con.unregister("bad_frame")
 
 
-def parse_firms(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> int:
-    reader = csv.reader(io.StringIO(text))
-    header = [clean_header(h) for h in next(reader, [])]
+def _check_firm_header(header: list[str], rel_path: str) -> None:
     if tuple(header) != firms_contract.HEADER:
-        raise HeaderError(f"{rel_path}: header {header} does not match {list(firms_contract.HEADER)}")
+        raise FileRejected("file_bad_header",
+                           f"{rel_path}: header {header} does not match {list(firms_contract.HEADER)}")
+
+
+def _validate_firm_records(con: duckdb.DuckDBPyConnection, records: Iterable[tuple[int, list[str]]],
+                           rel_path: str) -> int:
+    """Validate numbered firm records (row as a spreadsheet shows it, fields as text) into `incoming_*`."""
+    header_width = len(firms_contract.HEADER)
     resolver = region_resolver()
     ok, bad = [], []
     rows_read = 0
-    for row_number, fields in enumerate(reader, start=2):
-        if not fields:
-            continue
+    for row_number, fields in records:
         rows_read += 1
         raw = ",".join(fields)
 
         def reject(reason: str, detail: str) -> None:
             bad.append((row_number, raw, reason, f"{rel_path} row {row_number}: {detail}"))
 
-        if len(fields) != len(header):
-            reject("wrong_field_count", f"{len(fields)} fields where the header has {len(header)}")
+        if len(fields) != header_width:
+            reject("wrong_field_count", f"{len(fields)} fields where the header has {header_width}")
             continue
         brn_raw, name, region_raw, industry, key_industry, industry_type, stage, designated, withdrawn = (
             f.strip() for f in fields)
-        missing = [h for h, v in zip(header, (brn_raw, name, region_raw, industry, industry_type, stage, designated))
-                   if not v]
+        required = {"사업자등록번호": brn_raw, "기업명": name, "시도": region_raw, "업종코드": industry,
+                    "산업구분": industry_type, "성장단계": stage, "지정일자": designated}
+        missing = [h for h, v in required.items() if not v]
         if missing:
             reject("missing_value", f"required field {', '.join(missing)} is empty")
             continue
@@ -106,6 +117,58 @@ def parse_firms(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> int
                    designated_on, withdrawn_on, row_number, raw))
     _store(con, firms_contract.CONTRACT, ok, bad)
     return rows_read
+
+
+def parse_firms(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> int:
+    """A firm list delivered as CSV (UTF-8 or CP949, already decoded); returns the records it holds."""
+    reader = csv.reader(io.StringIO(text))
+    _check_firm_header([clean_header(h) for h in next(reader, [])], rel_path)
+    return _validate_firm_records(
+        con, ((n, fields) for n, fields in enumerate(reader, start=2) if fields), rel_path)
+
+
+def _cell_text(value) -> str:
+    """A cell as the text a CSV would carry: Excel dates as YYYY-MM-DD, whole numbers without a decimal point."""
+    if value is None:
+        return ""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def workbook_rows(data: bytes, rel_path: str) -> list[list[str]]:
+    """Every row of the workbook's first sheet as text cells (row 1 first), or `FileRejected` if unreadable."""
+    import openpyxl    # only firm lists in Excel need it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:     # openpyxl raises zipfile, XML and its own errors alike for a damaged workbook
+        raise FileRejected("file_unparseable", f"{rel_path}: not a readable .xlsx workbook ({exc})") from exc
+    return [[_cell_text(v) for v in values] for values in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+def parse_firm_workbook(con: duckdb.DuckDBPyConnection, data: bytes, rel_path: str) -> int:
+    """A firm list delivered as an Excel workbook: first sheet, header in row 1, rows numbered as Excel shows.
+
+    Dates may be real Excel dates or text in any form the CSV accepts. A row holding nothing is not a record;
+    a row with values beyond the header's last column has the wrong field count.
+    """
+    rows = workbook_rows(data, rel_path)
+    header = [clean_header(h) for h in (rows[0] if rows else [])]
+    while header and not header[-1]:
+        header.pop()
+    _check_firm_header(header, rel_path)
+    width = len(header)
+
+    def fitted(fields: list[str]) -> list[str]:
+        """The row cut to the header's width, unless it holds values beyond it (then the wrong field count)."""
+        return fields if any(v.strip() for v in fields[width:]) else (fields + [""] * width)[:width]
+
+    return _validate_firm_records(
+        con, ((n, fitted(fields)) for n, fields in enumerate(rows[1:], start=2) if any(f.strip() for f in fields)),
+        rel_path)
 
 
 def parse_funding(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> int:
@@ -163,25 +226,40 @@ def parse_funding(con: duckdb.DuckDBPyConnection, text: str, rel_path: str) -> i
     return rows_read
 
 
+# Columns the reader types itself; the rest (dates included, since releases mix two forms) arrive as text.
 _EMPLOYMENT_READ_TYPES = {
-    "enrolment_status": "SMALLINT", "workplace_type": "SMALLINT", "covered_from": "DATE", "reregistered_on": "DATE",
-    "withdrawn_on": "DATE", "subscribers": "INTEGER", "billed_krw": "BIGINT", "new_subscribers": "INTEGER",
-    "lost_subscribers": "INTEGER",
+    "enrolment_status": "SMALLINT", "workplace_type": "SMALLINT", "subscribers": "INTEGER", "billed_krw": "BIGINT",
+    "new_subscribers": "INTEGER", "lost_subscribers": "INTEGER",
 }
 _READER_REASONS = {"MISSING COLUMNS": "wrong_field_count", "TOO MANY COLUMNS": "wrong_field_count"}
+_KOREAN_NAME = dict(zip((c.name for c in employment_contract.CONTRACT.columns), employment_contract.HEADER))
 
 
-def _employment_checks(known_codes: dict[str, str], source: str) -> str:
+def _employment_date(column: str) -> str:
+    """SQL for a date column in either published form; NULL when empty or not a real date."""
+    forms = ", ".join(f"try_strptime(trim({column}), '{form}')" for form in employment_contract.DATE_FORMS)
+    return f"CAST(coalesce({forms}) AS DATE)"
+
+
+def _employment_checks(known_codes: dict[str, str], file_month: str, source: str) -> str:
     """SQL over `source` (a scan of the file) giving each row its first failing rule as 'reason|detail', or NULL."""
     codes = ", ".join(f"('{old}', '{new}')" for old, new in sorted(known_codes.items()))
+    month_form = employment_contract.MONTH_FORM.pattern
+    sigungu_forms = "|".join(f"\\d{{{n}}}" for n in employment_contract.SIGUNGU_FORMS)
     negative = " ".join(f"WHEN {c} < 0 THEN 'negative_headcount|{c} is ' || {c} || ', a count cannot be negative'"
                         for c in employment_contract.COUNT_COLUMNS)
+    dates = " ".join(
+        f"WHEN nullif(trim({c}), '') IS NOT NULL AND {_employment_date(c)} IS NULL "
+        f"THEN 'invalid_date|{_KOREAN_NAME[c]} \"' || {c} || '\" is not a real date in YYYY-MM-DD or YYYYMMDD'"
+        for c in employment_contract.DATE_COLUMNS)
     return f"""
     WITH region_codes(code, current_code) AS (VALUES {codes})
     SELECT s.*, r.current_code,
         CASE
-            WHEN NOT regexp_full_match(trim(data_month), '\\d{{4}}-?(0[1-9]|1[0-2])')
-                THEN 'invalid_month|자료생성년월 "' || coalesce(data_month, '') || '" is not YYYYMM or YYYY-MM'
+            WHEN NOT regexp_full_match(trim(data_month), '{month_form}')
+                THEN 'invalid_month|자료생성년월 "' || coalesce(data_month, '') || '" is not YYYY-MM or YYYYMM'
+            WHEN replace(trim(data_month), '-', '') <> '{file_month.replace("-", "")}'
+                THEN 'file_mixed_months|자료생성년월 "' || data_month || '" where the file states {file_month}'
             WHEN nullif(trim(workplace_name), '') IS NULL THEN 'missing_value|사업장명 is empty'
             WHEN NOT regexp_full_match(trim(brn_prefix), '\\d{{6}}[*\\-]*')
                 THEN 'invalid_brn|사업자등록번호 "' || coalesce(brn_prefix, '') || '" is not a 6-digit prefix'
@@ -194,6 +272,10 @@ def _employment_checks(known_codes: dict[str, str], source: str) -> str:
                 THEN 'invalid_value|사업장형태구분코드 "' || workplace_type || '" is not 1 or 2'
             WHEN subscribers IS NULL THEN 'missing_value|가입자수 is empty'
             {negative}
+            {dates}
+            WHEN nullif(trim(sigungu_code), '') IS NOT NULL AND NOT regexp_full_match(trim(sigungu_code), '{sigungu_forms}')
+                THEN 'invalid_value|법정동주소광역시시군구코드 "' || sigungu_code
+                     || '" is neither a 3-digit part nor a 5-digit code'
         END AS failure
     FROM (SELECT * FROM {source}) AS s
     LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)"""
@@ -204,22 +286,32 @@ def _quote(text: str) -> str:
 
 
 def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, encoding: str, path: Path,
-                     scratch: Path) -> int:
-    """Validate an employment month inside DuckDB; returns the records the file holds.
+                     scratch: Path) -> tuple[int, str]:
+    """Validate an NPS month inside DuckDB; returns the records the file holds and the month it states (YYYY-MM).
 
-    The file is read twice by DuckDB's parallel CSV reader and never materialised in between: a first scan keeps
-    only the rows that fail (the reader sets aside rows whose field count or values do not parse, and the SQL
-    rules catch the rest); `incoming_ok` is a view over a second scan, so the loader's insert reads, checks and
-    writes in one pass. A non-UTF-8 file is read from a UTF-8 copy in `scratch`.
+    The month is the one the first record states; a file whose records state another one too, or none, is
+    rejected whole. The file is read twice by DuckDB's parallel CSV reader and never materialised in between:
+    a first scan keeps only the rows that fail (the reader sets aside rows whose field count or values do not
+    parse, and the SQL rules catch the rest); `incoming_ok` is a view over a second scan, so the loader's insert
+    reads, checks and writes in one pass. A non-UTF-8 file is read from a UTF-8 copy in `scratch`.
     """
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = tuple(clean_header(h) for h in next(csv.reader([first_line])))
     if header != employment_contract.HEADER:
-        raise HeaderError(f"{rel_path}: header {list(header)} does not match {list(employment_contract.HEADER)}")
+        raise FileRejected("file_bad_header", f"{rel_path}: header {list(header)} does not match "
+                                              f"{list(employment_contract.HEADER)}")
     # DuckDB's reader skips empty lines; they are not records, and they shift the row numbers after them.
     lines = physical_lines(text) if "\n\n" in text or "\n\r\n" in text else None
     blank_lines = [n for n, line in enumerate(lines, start=1) if n > 1 and not line] if lines else []
     rows_read = text.count("\n") + (0 if text.endswith("\n") else 1) - 1 - len(blank_lines)
+    if rows_read == 0:
+        raise FileRejected("file_empty", f"{rel_path}: the file holds a header and no data rows")
+    records = csv.reader(io.StringIO(text))
+    next(records)
+    file_month = first_stated_month(records)
+    if file_month is None:
+        raise FileRejected("file_no_month", f"{rel_path}: no row states 자료생성년월 as YYYY-MM or YYYYMM, so the "
+                                            "file belongs to no month")
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
         source = scratch / "employment_utf8.csv"
@@ -228,7 +320,7 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     names = [c.name for c in employment_contract.CONTRACT.columns[:len(employment_contract.HEADER)]]
     columns = "{" + ", ".join(f"'{n}': '{_EMPLOYMENT_READ_TYPES.get(n, 'VARCHAR')}'" for n in names) + "}"
     read = (f"read_csv({_quote(str(source))}, header = true, auto_detect = false, columns = {columns}, "
-            "delim = ',', quote = '\"', escape = '\"', dateformat = '%Y%m%d', ERRORS) WITH ORDINALITY")
+            "delim = ',', quote = '\"', escape = '\"', ERRORS) WITH ORDINALITY")
     resolver = region_resolver()
     known = {code: resolver.current_code(code) for code in resolver.known_codes}
     prefix = _quote(f"{rel_path} row ")
@@ -238,27 +330,40 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     scan_for_failures = read.replace("ERRORS", "store_rejects = true, rejects_table = 'emp_rejects', "
                                                "rejects_scan = 'emp_scans'")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE emp_failed AS
-        SELECT ordinality, {raw_content} AS raw_content, failure FROM ({_employment_checks(known, scan_for_failures)})
+        SELECT ordinality, {raw_content} AS raw_content, failure
+        FROM ({_employment_checks(known, file_month, scan_for_failures)})
         WHERE failure IS NOT NULL""")
     rejected_lines = [line for (line,) in con.execute("SELECT DISTINCT line FROM emp_rejects ORDER BY 1").fetchall()]
     # Lines that gave no row (set aside by the reader, or empty) shift the row numbers of the rows after them.
     skipped = sorted(rejected_lines + blank_lines)
     source_row = "ordinality + 1" + "".join(
         f" + CASE WHEN ordinality > {line - 2 - k} THEN 1 ELSE 0 END" for k, line in enumerate(skipped))
+    [(other_rows, first_other_row, first_other_month)] = con.execute(f"""
+        SELECT count(*), min({source_row}), arg_min(split_part(failure, '"', 2), ordinality)
+        FROM emp_failed WHERE failure LIKE 'file_mixed_months|%'""").fetchall()
+    if other_rows:
+        raise FileRejected("file_mixed_months", f"{rel_path}: rows state more than one data month: {file_month} "
+                                                f"from the first row, and {other_rows} row(s) another, first "
+                                                f"'{first_other_month}' on row {first_other_row}")
     typed = []
     for name in names:
         if name == "data_month":
-            typed.append("CAST(strptime(replace(trim(data_month), '-', ''), '%Y%m') AS DATE) AS data_month")
+            typed.append(f"DATE '{file_month}-01' AS data_month")
         elif name == "brn_prefix":
             typed.append("left(trim(brn_prefix), 6) AS brn_prefix")
+        elif name == "sigungu_code":
+            typed.append("CASE WHEN length(trim(sigungu_code)) = 3 THEN trim(region_code_as_delivered) || "
+                         "trim(sigungu_code) ELSE trim(sigungu_code) END AS sigungu_code")
+        elif name in employment_contract.DATE_COLUMNS:
+            typed.append(f"{_employment_date(name)} AS {name}")
         else:
             typed.append(name)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_ok AS
         SELECT {', '.join(typed)}, current_code AS region_code, {source_row} AS source_row,
                NULL::VARCHAR AS raw_content
-        FROM ({_employment_checks(known, read.replace('ERRORS', 'ignore_errors = true'))}) WHERE failure IS NULL""")
+        FROM ({_employment_checks(known, file_month, read.replace('ERRORS', 'ignore_errors = true'))})
+        WHERE failure IS NULL""")
     reader_reasons = " ".join(f"WHEN {_quote(kind)} THEN {_quote(reason)}" for kind, reason in _READER_REASONS.items())
-    dates = ", ".join(_quote(c) for c in employment_contract.DATE_COLUMNS)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_bad AS
         SELECT {source_row} AS source_row, raw_content, split_part(failure, '|', 1) AS reason_code,
                {prefix} || ({source_row}) || ': ' || substr(failure, strpos(failure, '|') + 1) AS message
@@ -266,13 +371,13 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         UNION ALL
         SELECT line AS source_row, csv_line AS raw_content,
                CASE error_type::VARCHAR
-                   WHEN 'CAST' THEN CASE WHEN column_name IN ({dates}) THEN 'invalid_date' ELSE 'invalid_value' END
+                   WHEN 'CAST' THEN 'invalid_value'
                    {reader_reasons}
                    ELSE 'malformed_row' END AS reason_code,
                {prefix} || line || ': ' || coalesce(column_name || ': ', '') || error_message AS message
         FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY column_idx) AS nth FROM emp_rejects)
         WHERE nth = 1""")
-    return rows_read
+    return rows_read, file_month
 
 
 PARSERS = {"firms": parse_firms, "funding": parse_funding}

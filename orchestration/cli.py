@@ -3,6 +3,7 @@
 - `generate` writes sample landing feeds (optionally with a known, reported set of defects);
 - `run` materialises every asset in-process through the same Dagster definitions the UI shows, and exits
   non-zero naming the failed step when anything fails;
+- `validate` tells an agency, before it sends a file, which rows ingestion would quarantine and why;
 - `explain` lists the firms, projects or consortia behind one KPI number and the source file rows of each.
 """
 from __future__ import annotations
@@ -26,9 +27,33 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from ingestion.validate import validate
+
+    report = validate([Path(p) for p in args.paths], feed=args.feed)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str) if args.json else report.render())
+    return report.exit_code
+
+
+def landing_problem(landing: Path) -> str | None:
+    """Why a landing folder cannot be run at all, or None: it must exist and hold at least one feed folder."""
+    from ingestion.loader import CONTRACTS
+
+    if not landing.is_dir():
+        return f"landing folder {landing} does not exist"
+    feed_folders = [c.landing_subdir for c in CONTRACTS.values()]
+    if not any((landing / folder).is_dir() for folder in feed_folders):
+        return f"landing folder {landing} holds none of the feed folders {', '.join(feed_folders)}"
+    return None
+
+
 def _run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_warehouse
 
+    landing = Path(args.landing or Settings.from_env().landing_dir).resolve()
+    if (problem := landing_problem(landing)) is not None:
+        print(f"sme-warehouse run: {problem}", file=sys.stderr)
+        return 2
     if args.landing:
         os.environ["SME_LANDING_DIR"] = str(Path(args.landing).resolve())
     if args.warehouse:
@@ -82,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the older layout: employment/nps_YYYYMM.csv with YYYYMMDD dates, CSV firm lists only")
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(handler=_generate)
+
+    check = commands.add_parser("validate", help="check feed files as ingestion would, writing nothing",
+                                description="Run the loader's parsers and rules on files (or folders) without "
+                                            "writing anything. Exit 0: every row would load; 1: some rows would "
+                                            "be quarantined; 2: a file cannot be read at all.")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="feed files, or folders to search for them")
+    check.add_argument("--feed", choices=("firms", "funding", "employment"),
+                       help="the feed of every file (default: from its folder, else from its header)")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="materialise every asset in-process")
     run.add_argument("--landing", help="landing folder (default: $SME_LANDING_DIR or data/landing)")

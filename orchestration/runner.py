@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import duckdb
 
-from ingestion.files import discover, month_of_file
+from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS
 from orchestration.settings import Settings
 
@@ -47,7 +47,8 @@ def _root_cause(error) -> str:
 
 
 def employment_partition_range(settings: Settings) -> tuple[str, str] | None:
-    months = sorted({m for p in discover(settings.landing_dir, CONTRACTS["employment"]) if (m := month_of_file(p))})
+    months = sorted({m for p in discover(settings.landing_dir, CONTRACTS["employment"])
+                     if (m := data_month_of_file(p))})
     return (f"{months[0]}-01", f"{months[-1]}-01") if months else None
 
 

@@ -218,6 +218,49 @@ def quarantine_matches_manifest(ctx: SqlCheckContext, spec: CheckSpec) -> CheckR
                                 lambda n: f"{n} file(s) whose quarantine rows differ from the manifest")
 
 
+def employment_month_swing(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """Each NPS month loaded by the run against the month before it in raw.employment: the workplace count moves
+    by at most `max_share` (a month cut short or delivered twice shows up here)."""
+    _require(ctx, "audit.ingest_files", "raw.employment")
+    batch_sql, batch_params = _batch_filter(ctx)
+    sql = f"""
+      with delivered as (
+          select distinct data_month from audit.ingest_files
+          where {batch_sql} and feed = 'employment' and status in ('loaded', 'loaded_with_quarantine')
+      ),
+      workplaces as (
+          select data_month, count(*) as workplaces from raw.employment
+          where data_month >= (select min(data_month) - interval 12 month from delivered)
+          group by data_month
+      ),
+      compared as (
+          select data_month, workplaces,
+                 lag(data_month) over (order by data_month) as previous_month,
+                 lag(workplaces) over (order by data_month) as previous_workplaces
+          from workplaces
+      )
+      select strftime(data_month, '%Y-%m') as data_month, workplaces,
+             strftime(previous_month, '%Y-%m') as previous_month, previous_workplaces,
+             round(workplaces / previous_workplaces - 1, 4) as share_change
+      from compared
+      where data_month in (select data_month from delivered) and previous_workplaces > 0
+        and abs(workplaces / previous_workplaces - 1) > ?"""
+    share = float(spec.params["max_share"])
+    return _failing_rows_result(ctx, spec, sql, [*batch_params, share],
+                                lambda n: f"{n} month(s) whose workplace count moved by more than {share:.0%}")
+
+
+def rejected_files_reported(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """Files of the run's batches rejected whole for one of `reasons` (an empty month, say), listed for review."""
+    _require(ctx, "audit.ingest_files")
+    batch_sql, batch_params = _batch_filter(ctx)
+    sql = f"""
+      select file_path, feed, reject_reason, rows_read, error from audit.ingest_files
+      where {batch_sql} and status = 'rejected' and list_contains(?::varchar[], reject_reason)"""
+    return _failing_rows_result(ctx, spec, sql, [*batch_params, list(spec.params["reasons"])],
+                                lambda n: f"{n} file(s) rejected whole")
+
+
 SQL_KINDS: dict[str, Callable[[SqlCheckContext, CheckSpec], CheckResult]] = {
     "counts_integral": counts_integral,
     "region_quarter_complete": region_quarter_complete,
@@ -229,4 +272,6 @@ SQL_KINDS: dict[str, Callable[[SqlCheckContext, CheckSpec], CheckResult]] = {
     "ingest_reconciliation": ingest_reconciliation,
     "rejected_fully_quarantined": rejected_fully_quarantined,
     "quarantine_matches_manifest": quarantine_matches_manifest,
+    "employment_month_swing": employment_month_swing,
+    "rejected_files_reported": rejected_files_reported,
 }

@@ -34,11 +34,12 @@ def funding_event(event_id: str, brn: str = "134-86-72683", amount: int = 50_000
             "reverses": reverses}
 
 
-def workplace_row(month: str = "202401", name: str = "(주)한빛정밀", brn_prefix: str = "134867", region: str = "26",
-                  subscribers: int = 12, new: int = 1, lost: int = 0, industry: str = "29199") -> list[str]:
+def workplace_row(month: str = "2024-01", name: str = "(주)한빛정밀", brn_prefix: str = "134867", region: str = "26",
+                  subscribers: int = 12, new: int = 1, lost: int = 0, industry: str = "292990") -> list[str]:
+    """One NPS row in the published form: dashed dates, the 시군구 and 읍면동 codes as their 3-digit parts."""
     return [month, name, brn_prefix, "1", "46721", "부산광역시 강서구 녹산산단 1", "부산광역시 강서구 녹산산업중로 1",
-            f"{region}44010500", f"{region}44051000", region, f"{region}440", f"{region}44010500", "1", industry,
-            "기타 특수목적용 기계 제조업", "20150301", "", "", str(subscribers), "1200000", str(new), str(lost)]
+            f"{region}44010500", f"{region}44051000", region, "440", "105", "1", industry,
+            "기타 특수목적용 기계 제조업", "2015-03-01", "", "", str(subscribers), "1200000", str(new), str(lost)]
 
 
 def write_employment(landing: Path, name: str, rows: list[list[str]], header: list[str] | None = None,

@@ -9,6 +9,7 @@ import shutil
 import duckdb
 import pytest
 
+from ingestion.files import data_month_of_file
 from ingestion.generator import generate
 from orchestration.cli import main
 from orchestration.settings import Settings
@@ -91,6 +92,30 @@ def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_
     assert "linkage_match_rate_floor" in failed
     assert report["outcome"] == "withheld" and report["release"] is None
     assert "linkage_match_rate_floor" in report["withheld"]["failed_checks"]
+
+
+def test_a_month_redelivered_with_a_third_of_its_workplaces_missing_withholds_the_release(
+        published, monkeypatch, tmp_path):
+    # The portal posts a "corrected" last month that lost 40 % of its rows: it replaces the month, and the
+    # month-on-month workplace count check stops the release.
+    damaged = settings_for(tmp_path)
+    shutil.copytree(published.landing_dir, damaged.landing_dir)
+    shutil.copy(published.warehouse_path, damaged.warehouse_path)
+    last = max((damaged.landing_dir / "employment").glob("*.csv"), key=data_month_of_file)
+    lines = last.read_bytes().decode("cp949").splitlines()
+    kept = [lines[0]] + [line for n, line in enumerate(lines[1:]) if n % 5 >= 2]
+    correction = last.with_name("국민연금공단_국민연금 가입 사업장 내역_20991231.csv")
+    correction.write_bytes(("\n".join(kept) + "\n").encode("cp949"))
+    before = releases(damaged)
+    assert run_cli(damaged, monkeypatch) == 1
+    assert releases(damaged) == before
+    with duckdb.connect(str(damaged.warehouse_path), read_only=True) as con:
+        assert con.execute("SELECT status, superseded_by FROM audit.ingest_files WHERE file_path = ? "
+                           "ORDER BY loaded_at DESC LIMIT 1", [f"employment/{last.name}"]).fetchall() == [
+            ("superseded", f"employment/{correction.name}")]
+    [report_path] = [p for p in (damaged.reports_dir / "runs").glob("*/quality.json")]
+    report = json.loads(report_path.read_text())
+    assert "employment_month_workplaces_plausible" in report["withheld"]["failed_checks"]
 
 
 def test_explain_lists_the_firms_and_source_rows_behind_a_published_number(published, capsys):

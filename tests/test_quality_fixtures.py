@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.loader import ensure_schema
 from ingestion.normalise import brn_check_digit
 from quality.config import load_config
 
@@ -40,11 +41,6 @@ create table marts.fct_region_stage (region_code varchar, stage varchar, quarter
     funding_paid_krw bigint, headcount bigint, net_jobs_since_designation bigint);
 create table marts.fct_firm_workplace_links (brn varchar, region_code varchar, match_status varchar,
     match_reason varchar, workplace_key varchar);
-create table audit.ingest_files (file_path varchar, feed varchar, sha256 varchar, size_bytes bigint,
-    encoding varchar, rows_read bigint, rows_loaded bigint, rows_quarantined bigint, status varchar, error varchar,
-    duplicate_of varchar, load_batch_id varchar, loaded_at timestamp);
-create table audit.quarantine (feed varchar, file_path varchar, source_row bigint, raw_content varchar,
-    reason_code varchar, message varchar, source_sha256 varchar, load_batch_id varchar, quarantined_at timestamp);
 """
 
 
@@ -182,12 +178,14 @@ def build_clean_warehouse(path: Path) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute(DDL)
+        ensure_schema(con)      # the loader's own audit and raw tables
         for table, frame in frames.items():
             con.register("frame", frame)
             con.execute(f"insert into {table} by name select * from frame")
             con.unregister("frame")
-        con.executemany("insert into audit.ingest_files values (?,?,?,?,?,?,?,?,?,?,?,?, timestamp '2025-01-05 09:00:00')",
-                        INGEST_FILES)
+        con.executemany("insert into audit.ingest_files (file_path, feed, sha256, size_bytes, encoding, rows_read, "
+                        "rows_loaded, rows_quarantined, status, error, duplicate_of, load_batch_id, loaded_at) "
+                        "values (?,?,?,?,?,?,?,?,?,?,?,?, timestamp '2025-01-05 09:00:00')", INGEST_FILES)
         con.executemany("insert into audit.quarantine values (?,?,?,?,?,?,?,?, timestamp '2025-01-05 09:00:01')",
                         _quarantine_rows())
     finally:

@@ -111,7 +111,8 @@ def test_unexplained_fall_names_the_region_and_quarter(clean):
 
 def test_run_checks_selects_one_guarded_table(clean):
     results = run_checks(clean, "audit.ingest_files", batch_ids=[BATCH])
-    assert [r.name for r in results] == ["ingest_rows_reconcile", "ingest_rejected_files_fully_quarantined"]
+    assert [r.name for r in results] == ["ingest_rows_reconcile", "ingest_rejected_files_fully_quarantined",
+                                         "ingest_employment_months_missing"]
     with pytest.raises(ValueError, match="no check guards"):
         run_checks(clean, "raw.firms")
 

@@ -30,7 +30,7 @@ class FeedContract:
 
     name: str                      # firms | funding | employment
     landing_subdir: str            # folder under the landing directory
-    file_suffix: str               # ".csv" or ".jsonl"
+    file_suffixes: tuple[str, ...]  # file name endings the feed accepts, e.g. (".csv", ".xlsx")
     raw_table: str                 # schema-qualified raw table
     columns: tuple[RawColumn, ...]  # business columns, in raw-table order (lineage columns follow)
     reason_codes: dict[str, str] = field(default_factory=dict)  # quarantine reason -> meaning
@@ -50,7 +50,8 @@ FILE_REASONS = {
     "file_undecodable": "the file is in neither UTF-8 nor CP949; every line is quarantined",
     "file_truncated": "the file ends inside a record; every row is quarantined, none is loaded",
     "file_bad_header": "the header does not carry the contract's columns; every row is quarantined",
-    "file_unparseable": "the CSV reader cannot parse the file at all (mixed line endings, say); every row is quarantined",
+    "file_unparseable": "the file cannot be parsed at all (a CSV with mixed line endings, a workbook that is not a "
+                        "valid .xlsx); every row is quarantined",
     "wrong_field_count": "the row has more or fewer fields than the header",
     "malformed_row": "the row is not well-formed CSV (an unterminated quote, say)",
 }

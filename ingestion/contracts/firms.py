@@ -1,4 +1,8 @@
-"""Contract of the firm-designation feed: one CSV per regional agency and batch, Korean header."""
+"""Contract of the firm-designation feed: one list per regional agency and batch, Korean header.
+
+Agencies deliver the list as CSV or as an Excel workbook (first sheet, header in row 1); both carry the same
+columns and go through the same normalisers, and rows are numbered as a spreadsheet shows them.
+"""
 from __future__ import annotations
 
 from ingestion.contracts import FILE_REASONS, FeedContract, RawColumn
@@ -12,7 +16,7 @@ STAGES = ("잠재", "예비", "선도")               # potential, preliminary, 
 CONTRACT = FeedContract(
     name="firms",
     landing_subdir="firms",
-    file_suffix=".csv",
+    file_suffixes=(".csv", ".xlsx"),
     raw_table="raw.firms",
     columns=(
         RawColumn("brn", "VARCHAR NOT NULL", "business registration number, 10 digits, check digit verified"),

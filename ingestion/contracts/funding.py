@@ -10,7 +10,7 @@ FIELDS = ("event_id", "brn", "program_code", "project_id", "consortium_id", "amo
 CONTRACT = FeedContract(
     name="funding",
     landing_subdir="funding",
-    file_suffix=".jsonl",
+    file_suffixes=(".jsonl",),
     raw_table="raw.funding",
     columns=(
         RawColumn("event_id", "VARCHAR NOT NULL", "unique id of the disbursement or cancellation event"),

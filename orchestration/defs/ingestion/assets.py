@@ -2,12 +2,13 @@
 
 Each load also refreshes the feed's part of the Parquet raw zone, which the dbt models read on Spark.
 Asset keys equal the tables they write (`raw/firms`, `raw/funding`, `raw/employment`), so the dbt sources that
-read those tables line up with them. Employment is partitioned by month, one partition per NPS monthly file.
+read those tables line up with them. Employment is partitioned by data month: a file belongs to the month its
+rows state (자료생성년월), whatever its name; the portal names files by the day they were posted.
 """
 
 import dagster as dg
 
-from ingestion.files import discover, month_of_file
+from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS, LoadSummary, load_landing
 from ingestion.raw_zone import export_raw_zone
 from orchestration.lib.resources import WarehouseResource
@@ -64,6 +65,15 @@ raw_funding = _feed_asset("funding", "Support disbursement events (JSON Lines), 
 def raw_employment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     window = context.partition_time_window
     months = {key[:7] for key in context.partition_keys}
-    files = [p for p in discover(warehouse.landing, CONTRACTS["employment"]) if month_of_file(p) in months]
+    files, monthless = [], []
+    for path in discover(warehouse.landing, CONTRACTS["employment"]):
+        month = data_month_of_file(path)
+        if month is None:
+            monthless.append(path)      # loaded here so the loader records why it is rejected (empty, no month)
+        elif month in months:
+            files.append(path)
+    for path in monthless:
+        context.log.warning(f"{path.name} states no data month (자료생성년월): it is recorded as rejected")
     context.log.info(f"{len(files)} employment files for {window.start:%Y-%m}..{window.end:%Y-%m} (exclusive end)")
+    files += monthless
     return load_and_export(warehouse, "employment", context.run_id, paths=files, months=sorted(months))

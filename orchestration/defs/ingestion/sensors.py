@@ -8,7 +8,7 @@ import json
 
 import dagster as dg
 
-from ingestion.files import discover, month_of_file
+from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS
 from orchestration.defs.ingestion.assets import EMPLOYMENT_MONTHS
 from orchestration.lib.resources import WarehouseResource
@@ -51,13 +51,14 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
             current[key] = [stat.st_size, stat.st_mtime_ns]
             if seen.get(key) == current[key]:
                 continue
-            month = month_of_file(path) if contract.name == "employment" else None
+            month = data_month_of_file(path) if contract.name == "employment" else None
             if month:
                 changed_by_month.setdefault(f"{month}-01", {})[key] = current[key]
             elif contract.name != "employment":
                 changed_feeds[key] = current[key]
             else:
-                context.log.warning(f"{key}: no YYYYMM in the file name, so no month partition can load it")
+                context.log.warning(f"{key}: no row states a data month (자료생성년월), so no month partition "
+                                   "loads it; the next employment run records it as rejected")
     requests = []
     if changed_feeds:
         requests.append(dg.RunRequest(job_name="feed_job", run_key=f"feeds-{_fingerprint(changed_feeds)}"))
