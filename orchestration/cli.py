@@ -22,7 +22,7 @@ def _generate(args: argparse.Namespace) -> int:
     from ingestion.generator import generate
 
     summary = generate(Path(args.out), scale=args.scale, seed=args.seed, months=args.months, defects=args.defects,
-                       progress=not args.quiet)
+                       progress=not args.quiet, legacy_layout=args.legacy_layout)
     print(f"generated {args.scale} feeds in {args.out}: {summary}")
     return 0
 
@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--months", type=int, default=None, help="employment months, counted back from 2026-06")
     gen.add_argument("--defects", action="store_true", help="inject a known set of bad records and files")
+    gen.add_argument("--legacy-layout", action="store_true",
+                     help="the older layout: employment/nps_YYYYMM.csv with YYYYMMDD dates, CSV firm lists only")
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(handler=_generate)
 

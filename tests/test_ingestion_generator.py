@@ -1,5 +1,6 @@
-"""Tests of the sample-feed generator: bytes are reproducible, files follow the feed contracts, and the data has
-the shapes the warehouse relies on (stage targets, regional skew, code changes, linkable firms, known defects)."""
+"""Tests of the sample-feed generator: bytes are reproducible, files follow the feed contracts in the published
+layout (and the legacy one on request), and the data has the shapes the warehouse relies on (stage targets,
+regional skew, code changes, linkable firms, known defects)."""
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import numpy as np
+import openpyxl
 import pytest
 
 from ingestion.contracts import employment as employment_contract
@@ -19,10 +22,12 @@ from ingestion.contracts import firms as firms_contract
 from ingestion.contracts.funding import FIELDS, KINDS, PROGRAM_CODES
 from ingestion.generator import generate
 from ingestion.generator.reference import SCALES, Seeds
+from ingestion.generator.workplaces import csv_quoted, encoded
 from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 GANGWON_CHANGE = dt.date(2023, 6, 11)
 JEONBUK_CHANGE = dt.date(2024, 1, 18)
+PUBLISHED_EMPLOYMENT_NAME = re.compile(r"국민연금공단_국민연금 가입 사업장 내역_(\d{8})\.csv")
 
 
 @pytest.fixture(scope="module")
@@ -49,24 +54,50 @@ def _defect_rows(manifest: list[dict]) -> set[tuple[str, int]]:
     return {(entry["file"], entry["row"]) for entry in manifest if entry["row"] is not None}
 
 
+def _sheet_rows(path: Path) -> list[list]:
+    """Rows of a workbook's first sheet as Excel shows them (row 1 first), empty cells as None."""
+    return [list(row) for row in openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)]
+
+
+def _cell_text(value) -> str:
+    """A workbook cell as the CSV would carry it: date cells as YYYY-MM-DD, empty cells as ''."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return "" if value is None else str(value)
+
+
 def _firm_rows(out: Path, manifest: list[dict]) -> list[dict]:
-    """Valid designation rows (defect rows and defect files left out), with file and spreadsheet row."""
+    """Valid designation rows of CSV and Excel lists (defect rows and files left out), with file and row."""
     skip_files, skip_rows = _rejected_or_copied(manifest), _defect_rows(manifest)
     rows = []
-    for path in sorted((out / "firms").glob("*.csv")):
+    for path in sorted((out / "firms").iterdir()):
         relative = f"firms/{path.name}"
         if relative in skip_files:
             continue
-        text, _ = _decode(path.read_bytes())
-        for number, fields in enumerate(list(csv.reader(io.StringIO(text)))[1:], start=2):
+        if path.suffix == ".xlsx":
+            table = [[_cell_text(value) for value in row] for row in _sheet_rows(path)]
+        else:
+            table = list(csv.reader(io.StringIO(_decode(path.read_bytes())[0])))
+        for number, fields in enumerate(table[1:], start=2):
             if (relative, number) not in skip_rows:
                 rows.append(dict(zip(firms_contract.HEADER, fields), file=relative, row=number))
     return rows
 
 
+def _csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("cp949"))))
+
+
+def _employment_paths(out: Path) -> dict[str, Path]:
+    """Employment files by the data month (YYYYMM) their 자료생성년월 states."""
+    paths = {}
+    for path in (out / "employment").glob("*.csv"):
+        paths[_csv_rows(path)[1][0].replace("-", "")] = path
+    return paths
+
+
 def _employment(out: Path, month: str) -> tuple[list[str], list[list[str]]]:
-    text = (out / "employment" / f"nps_{month}.csv").read_bytes().decode("cp949")
-    header, *rows = [line.split(",") for line in text.rstrip("\n").split("\n")]
+    header, *rows = _csv_rows(_employment_paths(out)[month])
     return header, rows
 
 
@@ -89,6 +120,7 @@ def test_same_seed_gives_same_bytes_and_another_seed_differs(tmp_path):
     generate(tmp_path / "c", seed=12, months=6, defects=True, progress=False)
     hashes_a, hashes_b, hashes_c = (_hashes(tmp_path / name) for name in "abc")
     assert hashes_a == hashes_b
+    assert any(name.endswith(".xlsx") for name in hashes_a)     # workbooks are byte-stable too
     assert len(hashes_a) == sum(first["files"].values()) + 4   # 3 extra defect files + the manifest
     shared = set(hashes_a) & set(hashes_c)
     assert all(hashes_a[name] != hashes_c[name] for name in shared if name.startswith(("employment", "funding")))
@@ -103,10 +135,21 @@ def test_refuses_a_landing_folder_that_already_holds_feed_files(tmp_path):
 
 def test_layout_and_summary(demo):
     out, summary, _ = demo
-    assert summary["months"] == ["2023-03", "2026-06"]
+    assert summary["months"] == ["2023-03", "2026-06"] and summary["layout"] == "published"
     assert summary["files"]["employment"] == 40
-    assert sorted(p.name for p in (out / "employment").iterdir())[0] == "nps_202303.csv"
-    assert all(re.fullmatch(r"[a-z-]+_\d{4}_batch\d{2}(_resend)?\.csv", p.name) for p in (out / "firms").iterdir())
+    months = _employment_paths(out)
+    assert len(months) == 40 and min(months) == "202303" and max(months) == "202606"
+    late = 0
+    for month, path in months.items():
+        posted = dt.datetime.strptime(PUBLISHED_EMPLOYMENT_NAME.fullmatch(path.name).group(1), "%Y%m%d").date()
+        data_month = dt.date(int(month[:4]), int(month[4:]), 1)
+        months_later = (posted.year - data_month.year) * 12 + posted.month - data_month.month
+        assert months_later in (1, 2)
+        late += months_later == 2
+    assert late < 10
+    assert sorted(months, key=lambda m: months[m].name) == sorted(months)    # posting order is data-month order
+    firm_name = re.compile(r"[a-z-]+_\d{4}_batch\d{2}(_resend)?\.(csv|xlsx)")
+    assert all(firm_name.fullmatch(p.name) for p in (out / "firms").iterdir())
     assert all(re.fullmatch(r"funding_\d{6}\.jsonl", p.name) for p in (out / "funding").iterdir())
     assert 2_000 <= summary["rows"]["employment"] / 40 <= 3_000
     assert 3_000 <= summary["rows"]["funding"] <= 12_000
@@ -124,6 +167,23 @@ def test_firm_files_mix_encodings_and_carry_the_contract_header(demo):
         encodings["utf-8 with BOM" if bom else "utf-8" if encoding == "utf-8-sig" else encoding] += 1
         assert tuple(next(csv.reader(io.StringIO(text)))) == firms_contract.HEADER
     assert set(encodings) == {"utf-8 with BOM", "utf-8", "cp949"}
+
+
+def test_about_a_third_of_firm_lists_are_workbooks_with_date_cells_or_text_dates(demo):
+    out, summary, _ = demo
+    workbooks = sorted((out / "firms").glob("*.xlsx"))
+    assert 0.2 < len(workbooks) / summary["files"]["firms"] < 0.45
+    assert not {p.stem for p in workbooks} & {p.stem for p in (out / "firms").glob("*.csv")}
+    date_kinds = Counter()
+    for path in workbooks:
+        rows = _sheet_rows(path)
+        assert tuple(rows[0]) == firms_contract.HEADER
+        designated = [row[firms_contract.HEADER.index("지정일자")] for row in rows[1:]]
+        kinds = {type(value) for value in designated}
+        assert kinds in ({dt.datetime}, {str})
+        date_kinds[kinds.pop()] += 1
+        assert all(isinstance(row[0], str) and isinstance(row[3], str) for row in rows[1:])   # numbers kept as text
+    assert date_kinds[dt.datetime] > 0 and date_kinds[str] > 0
 
 
 def test_firm_rows_use_the_contract_value_forms(demo):
@@ -196,34 +256,100 @@ def test_firm_region_spellings_respect_the_code_change_dates(demo):
 def test_employment_files_are_cp949_with_the_public_header_quirks(demo):
     out, _, _ = demo
     legends = spaced = 0
-    month_forms = set()
+    month_forms = Counter()
     for path in sorted((out / "employment").glob("*.csv")):
-        text = path.read_bytes().decode("cp949")
-        header, first = text.split("\n", 2)[:2]
-        names = header.split(",")
-        assert tuple(clean_header(name) for name in names) == employment_contract.HEADER
-        legends += "사업장가입상태코드 1 등록 2 탈퇴" in names or " 사업장가입상태코드 1 등록 2 탈퇴" in names
-        spaced += any(name.startswith(" ") for name in names)
-        month = first.split(",")[0]
-        month_forms.add("dash" if "-" in month else "plain")
-        assert month.replace("-", "") == path.stem[4:10]          # YYYYMM or YYYY-MM, the file's own month
+        header, *rows = _csv_rows(path)
+        assert tuple(clean_header(name) for name in header) == employment_contract.HEADER
+        legends += "사업장가입상태코드 1 등록 2 탈퇴" in header or " 사업장가입상태코드 1 등록 2 탈퇴" in header
+        if any(name.startswith(" ") for name in header):
+            spaced += 1
+            assert not header[0].startswith(" ") and all(name.startswith(" ") for name in header[1:])
+        months = {row[0] for row in rows}
+        assert len(months) == 1                                  # one data month per file, stated inside it
+        month = months.pop()
+        assert re.fullmatch(r"\d{4}-\d{2}|\d{6}", month)
+        month_forms["dash" if "-" in month else "plain"] += 1
     assert legends == 40
     assert 0 < spaced < 40
-    assert month_forms == {"dash", "plain"}
+    assert month_forms["plain"] > 0 and month_forms["dash"] > 3 * month_forms["plain"]
+
+
+def _is_site(row: list[str]) -> bool:
+    return "/일용/" in row[_column("사업장명")]
 
 
 def test_employment_rows_have_22_fields_duplicates_and_consistent_codes(demo):
     out, _, manifest = demo
+    path = _employment_paths(out)["202511"]
     header, rows = _employment(out, "202511")
-    defect_rows = {row for file, row in _defect_rows(manifest) if file == "employment/nps_202511.csv"}
+    defect_rows = {row for file, row in _defect_rows(manifest) if file == f"employment/{path.name}"}
     rows = [r for number, r in enumerate(rows, start=2) if number not in defect_rows]
     assert all(len(r) == 22 for r in rows)
     assert 2 <= len(rows) - len({tuple(r) for r in rows}) <= 8
-    region, legal_dong = _column("법정동주소광역시도코드"), _column("고객법정동주소코드")
-    assert all(re.fullmatch(r"\d{10}", r[legal_dong]) and r[legal_dong][:2] == r[region] for r in rows)
+    region, sigungu, town = _column("법정동주소광역시도코드"), _column("법정동주소광역시시군구코드"), \
+        _column("법정동주소광역시시군구읍면동코드")
+    addressed = [r for r in rows if not _is_site(r)]
+    for name in ("고객법정동주소코드", "고객행정동주소코드"):
+        assert all(re.fullmatch(r"\d{10}", r[_column(name)]) and r[_column(name)][:5] == r[region] + r[sigungu]
+                   for r in addressed)
+    assert all(re.fullmatch(r"\d{3}", r[sigungu]) and re.fullmatch(r"\d{3}", r[town]) for r in addressed)
+    assert all(r[_column("고객법정동주소코드")][5:8] == r[town] for r in addressed)
     assert all(re.fullmatch(r"\d{6}", r[_column("사업자등록번호")]) for r in rows)
     for name in ("적용일자", "재등록일자", "탈퇴일자"):
-        assert all(r[_column(name)] == "" or parse_date(r[_column(name)]) for r in rows)
+        values = [r[_column(name)] for r in rows if r[_column(name)]]
+        assert values and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and parse_date(v) for v in values)
+
+
+def test_csv_quoting_doubles_inner_quotes_as_the_csv_module_does():
+    values = ["(주)가나, 다라", '한빛"정밀"', "plain", ""]
+    quoted = csv_quoted(encoded(values)).to_pylist()
+    assert [value.decode("cp949") for value in quoted] == ['"(주)가나, 다라"', '"한빛""정밀"""', "plain", ""]
+    line = ",".join(value.decode("cp949") for value in quoted)
+    assert next(csv.reader([line])) == values
+
+
+def test_withdrawn_workplaces_carry_their_withdrawal_date_and_no_subscribers(demo):
+    out, _, _ = demo
+    withdrawn = 0
+    for month, path in _employment_paths(out).items():
+        for r in _csv_rows(path)[1:]:
+            status, left = r[_column("사업장가입상태코드")], r[_column("탈퇴일자")]
+            assert (status == "2") == (left != "")
+            if status == "2":
+                withdrawn += 1
+                assert r[_column("가입자수")] == "0" and left[:7].replace("-", "") == month
+    assert withdrawn > 100
+
+
+def test_construction_sites_have_no_address_but_keep_their_region(demo):
+    out, _, _ = demo
+    _, rows = _employment(out, "202606")
+    sites = [r for r in rows if _is_site(r)]
+    assert 0.01 < len(sites) / len(rows) < 0.08
+    empty = ("우편번호", "사업장지번상세주소", "사업장도로명상세주소", "고객법정동주소코드", "고객행정동주소코드",
+             "법정동주소광역시시군구코드", "법정동주소광역시시군구읍면동코드")
+    for r in sites:
+        assert re.fullmatch(r"\S.*/일용/.+ (신축공사|신축현장|증축공사|건설공사|현장)", r[_column("사업장명")])
+        assert all(r[_column(name)] == "" for name in empty)
+        assert re.fullmatch(r"\d{2}", r[_column("법정동주소광역시도코드")])
+        assert r[_column("사업장업종코드")][:2] in ("41", "42")
+    assert all(r[_column("우편번호")] and r[_column("고객법정동주소코드")] for r in rows if not _is_site(r))
+
+
+def test_names_with_a_comma_are_quoted_and_read_back_by_python_and_duckdb(demo, tmp_path):
+    out, _, _ = demo
+    path = _employment_paths(out)["202606"]
+    data = path.read_bytes()
+    _, rows = _employment(out, "202606")
+    comma_names = [r[_column("사업장명")] for r in rows if "," in r[_column("사업장명")]]
+    assert comma_names
+    assert all(f'"{name}"'.encode("cp949") in data for name in comma_names)
+    utf8 = tmp_path / "month.csv"
+    utf8.write_text(data.decode("cp949"), encoding="utf-8")
+    with duckdb.connect() as con:
+        read = con.execute(f"""SELECT * FROM read_csv('{utf8}', header = true, all_varchar = true, delim = ',',
+                                quote = '"', escape = '"', strict_mode = true)""").fetchall()
+    assert [list(v or "" for v in row) for row in read] == rows
 
 
 def test_regional_skew_and_heavy_tailed_sizes(demo):
@@ -236,6 +362,26 @@ def test_regional_skew_and_heavy_tailed_sizes(demo):
     sizes = np.array([int(r[_column("가입자수")]) for r in rows if r[_column("사업장가입상태코드")] == "1"])
     assert 3 <= np.median(sizes) <= 20
     assert np.percentile(sizes, 99) > 5 * np.median(sizes)
+
+
+def test_gunwi_workplaces_move_from_gyeongbuk_to_daegu_on_2023_07_01(demo):
+    out, _, _ = demo
+    def gunwi(month: str) -> Counter:
+        """Region codes the 군위군 rows (시군구 part 720) carry, checked against their 10-digit dong codes."""
+        codes = Counter()
+        for r in _employment(out, month)[1]:
+            if r[_column("법정동주소광역시시군구코드")] == "720":
+                code = r[_column("법정동주소광역시도코드")]
+                assert r[_column("고객법정동주소코드")][:5] == r[_column("고객행정동주소코드")][:5] == code + "720"
+                assert "군위군" in r[_column("사업장지번상세주소")]
+                codes[code] += 1
+        return codes
+    before, change_month, later = gunwi("202306"), gunwi("202307"), gunwi("202606")
+    assert set(before) == {"47"} and before["47"] >= 3
+    assert change_month["47"] > 0 and change_month["27"] > 0
+    assert later["27"] > 0 and later["47"] <= 0.2 * later["27"]
+    after = sum((gunwi(month) for month in _employment_paths(out) if month > "202307"), Counter())
+    assert 0 < after["47"] < 0.1 * after["27"]            # a few rows keep the old code, as real files do
 
 
 def test_legacy_region_codes_switch_on_the_real_dates(demo):
@@ -322,7 +468,8 @@ def test_funding_events_follow_the_contract(demo):
     skip = _defect_rows(manifest)
     firms = {normalise_brn(r["사업자등록번호"]): region_resolver().resolve(r["시도"]).code for r in _firm_rows(out, manifest)}
     projects = {p.project_id: p.region_code for p in Seeds().growth_projects}
-    events, consortia = {}, {}
+    capital = {r.code for r in Seeds().regions if r.is_capital_area}
+    events, consortia, capital_paid = {}, {}, Counter()
     for path in sorted((out / "funding").glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if (f"funding/{path.name}", number) in skip:
@@ -332,12 +479,14 @@ def test_funding_events_follow_the_contract(demo):
             assert event["event_id"] not in events
             events[event["event_id"]] = event
             brn = normalise_brn(event["brn"])
-            assert brn in firms
             assert event["program_code"] in PROGRAM_CODES and event["kind"] in KINDS
             assert isinstance(event["amount_krw"], int)
             assert event["paid_on"][:4] + event["paid_on"][5:7] == path.stem[-6:]
+            if brn not in firms:      # a capital-area project firm: no agency designates it, GP300 pays it
+                assert event["program_code"] == "GP300" and projects[event["project_id"]] in capital
+                capital_paid[projects[event["project_id"]]] += event["amount_krw"] > 0
             if event["program_code"] == "GP300":
-                assert projects[event["project_id"]] == firms[brn]
+                assert projects[event["project_id"]] == firms.get(brn, projects[event["project_id"]])
             else:
                 assert event["project_id"] is None
             if event["program_code"] == "COLLAB":
@@ -351,6 +500,7 @@ def test_funding_events_follow_the_contract(demo):
             else:
                 assert event["amount_krw"] > 0
     assert set(PROGRAM_CODES) == {e["program_code"] for e in events.values()}
+    assert set(capital_paid) == capital and min(capital_paid.values()) > 20
     reversals = sum(1 for e in events.values() if e["reverses"]) / len(events)
     assert 0.005 < reversals < 0.04
     assert consortia and all(2 <= len(members) <= 5 for members in consortia.values())
@@ -376,7 +526,7 @@ def test_defects_manifest_points_at_the_defects(demo):
             assert reason == {"unknown_region": "unknown_region", "ambiguous_region": "ambiguous_region"}.get(defect)
             assert (parse_date(fields["지정일자"]) is None) == (defect == "impossible_date")
         elif defect == "negative_headcount":
-            assert line.split(",")[_column("가입자수")] == "-3"
+            assert next(csv.reader([line]))[_column("가입자수")] == "-3"
         elif defect == "malformed_json":
             with pytest.raises(json.JSONDecodeError):
                 json.loads(line)
@@ -411,15 +561,42 @@ def test_without_defects_there_is_no_manifest_and_every_row_is_valid(tmp_path):
     for path in (tmp_path / "funding").glob("*.jsonl"):
         assert all(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
     for path in (tmp_path / "employment").glob("*.csv"):
-        assert all(int(line.split(",")[_column("가입자수")]) >= 0
-                   for line in path.read_bytes().decode("cp949").splitlines()[1:])
+        assert all(int(row[_column("가입자수")]) >= 0 for row in _csv_rows(path)[1:])
 
 
 def test_one_national_month_has_about_600k_workplaces(tmp_path):
     summary = generate(tmp_path, scale="national", months=1, progress=False)
     assert summary["programme_firms"] == 10_300
     assert 550_000 <= summary["rows"]["employment"] <= 650_000
-    data = (tmp_path / "employment" / "nps_202606.csv").read_bytes()
+    (path,) = (tmp_path / "employment").iterdir()
+    data = path.read_bytes()
     assert 100e6 < len(data) < 160e6
     text = data.decode("cp949")
     assert text.count("\n") == summary["rows"]["employment"] + 1
+
+
+def test_legacy_layout_writes_the_older_form_of_the_same_data(demo, tmp_path):
+    out, summary, manifest = demo
+    legacy = generate(tmp_path, scale="demo", seed=7, progress=False, legacy_layout=True)
+    assert legacy["layout"] == "legacy"
+    assert legacy["rows"] == summary["rows"] and legacy["files"] == summary["files"]
+    assert sorted(p.name for p in (tmp_path / "employment").iterdir()) == [
+        f"nps_{month}.csv" for month in sorted(_employment_paths(out))]
+    assert not list((tmp_path / "firms").glob("*.xlsx"))
+    def designations(rows: list[dict]) -> set[tuple]:
+        return {(normalise_brn(r["사업자등록번호"]), r["성장단계"], parse_date(r["지정일자"])) for r in rows}
+    assert designations(_firm_rows(tmp_path, [])) == designations(_firm_rows(out, manifest))
+    header, *rows = _csv_rows(tmp_path / "employment" / "nps_202307.csv")
+    _, published = _employment(out, "202307")
+    assert len(rows) == len(published)
+    assert {r[0] for r in rows} == {"202307"}
+    region, sigungu = _column("법정동주소광역시도코드"), _column("법정동주소광역시시군구코드")
+    addressed = [r for r in rows if not _is_site(r)]
+    assert all(re.fullmatch(r"\d{5}", r[sigungu]) and r[sigungu][:2] == r[region] for r in addressed)
+    assert all(r[sigungu] == "" for r in rows if _is_site(r))
+    for name in ("적용일자", "탈퇴일자"):
+        values = [r[_column(name)] for r in rows if r[_column(name)]]
+        assert values and all(re.fullmatch(r"\d{8}", v) for v in values)
+    spaced = [h for path in (tmp_path / "employment").iterdir() for h in [_csv_rows(path)[0]]
+              if any(name.startswith(" ") for name in h)]
+    assert spaced and all(sum(name.startswith(" ") for name in h) < len(h) - 1 for h in spaced)

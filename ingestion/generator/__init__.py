@@ -1,8 +1,11 @@
 """Sample-feed generator: writes a landing folder of firm, funding and employment files, as other systems would.
 
-`generate` is the entry point the CLI wraps. The same seed always produces the same bytes. Layout:
-firms/<region>_<YYYY>_batch<NN>.csv, funding/funding_YYYYMM.jsonl, employment/nps_YYYYMM.csv, and with
-`defects=True` a defects_manifest.json at the root naming every injected defect.
+`generate` is the entry point the CLI wraps. The same seed always produces the same bytes. The published layout
+(the default) is what the sources ship today: firms/<region>_<YYYY>_batch<NN>.csv or .xlsx (about a third as
+Excel workbooks), funding/funding_YYYYMM.jsonl, and employment/국민연금공단_국민연금 가입 사업장 내역_YYYYMMDD.csv
+named by the portal's posting date. `legacy_layout=True` writes the older form: CSV firm lists only and
+employment/nps_YYYYMM.csv with YYYYMM months, YYYYMMDD dates and 5-digit 시군구 codes. With `defects=True` a
+defects_manifest.json at the root names every injected defect.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import numpy as np
 
 from ingestion.generator.defects import MANIFEST_NAME, inject_defects
 from ingestion.generator.employment import write_employment_files
-from ingestion.generator.funding import build_events, first_payments, write_funding_files
+from ingestion.generator.funding import (
+    ProjectFirm, build_events, capital_project_firms, first_payments, write_funding_files,
+)
 from ingestion.generator.programme import Designations, designate, write_firm_files
 from ingestion.generator.reference import SCALES, Seeds, window_months
 from ingestion.generator.workplaces import WorkplacePool, build_pool
@@ -22,12 +27,12 @@ FEEDS = ("firms", "funding", "employment")
 NOT_SUPPORTED = np.iinfo(np.int64).max
 
 
-def _supported_from(pool: WorkplacePool, designations: Designations, first_paid: dict[str, dt.date],
-                    months: list[dt.date]) -> np.ndarray:
+def _supported_from(pool: WorkplacePool, designations: Designations, project_firms: list[ProjectFirm],
+                    first_paid: dict[str, dt.date], months: list[dt.date]) -> np.ndarray:
     """Per workplace, the window month index from which it grows faster (its first payment), else never."""
     supported_from = np.full(len(pool), NOT_SUPPORTED, dtype=np.int64)
     start = months[0]
-    for firm in designations.firms:
+    for firm in [*designations.firms, *project_firms]:
         paid = first_paid.get(firm.brn)
         if firm.workplace is not None and paid is not None:
             supported_from[firm.workplace] = (paid.year - start.year) * 12 + paid.month - start.month
@@ -35,12 +40,14 @@ def _supported_from(pool: WorkplacePool, designations: Designations, first_paid:
 
 
 def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | None = None,
-             defects: bool = False, progress: bool = True) -> dict:
+             defects: bool = False, progress: bool = True, legacy_layout: bool = False) -> dict:
     """Write a landing folder; returns files and rows per feed and the defects injected.
 
     `scale` is "demo" (about 430 programme firms, 2,600 workplaces a month) or "national" (about 10,300 firms,
     600,000 workplaces a month). `months` counts employment and funding months back from 2026-06 (default 40
     for demo, 60 for national); the designation timeline (2023-05 onwards) does not depend on it.
+    `legacy_layout` changes how files are named and written, not what they hold: a seed simulates the same firms,
+    payments and workplaces in either layout.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {sorted(SCALES)}")
@@ -63,14 +70,15 @@ def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | N
 
     seeds = Seeds()
     window = window_months(n_months)
-    pool = build_pool(stream(1), seeds.regions, settings, window)
+    pool = build_pool(stream(1), seeds.regions, seeds.sigungu_moves, settings, window)
     designations, pool = designate(stream(2), seeds, settings, pool)
-    written = {"firms": write_firm_files(stream(3), seeds, designations, out_dir)}
-    events = build_events(stream(4), seeds, settings, designations)
+    project_firms = capital_project_firms(stream(8), seeds, settings, pool, designations)
+    written = {"firms": write_firm_files(stream(3), seeds, designations, out_dir, legacy_layout)}
+    events = build_events(stream(4), seeds, settings, designations, project_firms)
     written["funding"] = write_funding_files(stream(6), events, window, out_dir)
-    supported_from = _supported_from(pool, designations, first_payments(events), window)
+    supported_from = _supported_from(pool, designations, project_firms, first_payments(events), window)
     written["employment"] = write_employment_files(stream(7), seed, seeds, pool, supported_from, window, out_dir,
-                                                   progress)
+                                                   progress, legacy_layout)
     manifest = inject_defects(stream(9), seeds, designations, out_dir, written) if defects else []
 
     defect_counts: dict[str, int] = {}
@@ -80,6 +88,7 @@ def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | N
         "out_dir": str(out_dir),
         "scale": scale,
         "seed": seed,
+        "layout": "legacy" if legacy_layout else "published",
         "months": [f"{window[0]:%Y-%m}", f"{window[-1]:%Y-%m}"],
         "programme_firms": len(designations.firms),
         "files": {feed: len(files) for feed, files in written.items()},

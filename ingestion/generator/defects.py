@@ -1,9 +1,9 @@
 """Known defects for `generate --defects`: a few bad rows and files, and the manifest saying where each one is.
 
 Row defects are extra rows inserted into otherwise valid files (no valid record is lost); file defects are extra
-files (a truncated batch, a batch in the wrong encoding, a second delivery of an existing file). The manifest
-names every defect by file and row as the loader numbers them: CSV rows as a spreadsheet shows them (header = 1),
-JSON Lines by 1-based line.
+files (a truncated batch, a batch in the wrong encoding, a second delivery of an existing file). Both go into CSV
+and JSON Lines files only; Excel firm lists are left as written. The manifest names every defect by file and row
+as the loader numbers them: CSV rows as a spreadsheet shows them (header = 1), JSON Lines by 1-based line.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -70,7 +70,9 @@ class DefectInjector:
         return self.open_files[written.path]
 
     def _pick(self, feed: str, avoid: set[str] = frozenset()) -> WrittenFile:
-        candidates = [w for w in self.written[feed] if w.path not in avoid] or self.written[feed]
+        """A text file of the feed (no workbook), one not in `avoid` if there is any."""
+        text_files = [w for w in self.written[feed] if w.encoding is not None]
+        candidates = [w for w in text_files if w.path not in avoid] or text_files
         return candidates[self.rng.integers(0, len(candidates))]
 
     def _fresh_brn(self) -> str:
@@ -98,8 +100,9 @@ class DefectInjector:
         return buffer.getvalue()
 
     def _new_firm_file(self, region: str) -> str:
-        """A batch file name for `region` in the last round's year that no delivered file has."""
-        existing = {w.path for w in self.written["firms"]} | {e["file"] for e in self.manifest}
+        """A batch file name for `region` in the last round's year whose stem no delivered file has."""
+        existing = {str(PurePosixPath(path).with_suffix(".csv"))
+                    for path in [w.path for w in self.written["firms"]] + [e["file"] for e in self.manifest]}
         number = 1
         while batch_file_name(self.seeds, region, len(DESIGNATION_ROUNDS) - 1, number) in existing:
             number += 1
@@ -131,10 +134,10 @@ class DefectInjector:
         written = self._pick("employment")
         target = self._open(written)
         index = int(self.rng.integers(1, len(target.lines)))
-        fields = target.lines[index].rstrip(b"\n").split(b",")
-        fields[SUBSCRIBERS_FIELD] = b"-3"
+        fields = next(csv.reader([target.lines[index].decode(written.encoding)]))
+        fields[SUBSCRIBERS_FIELD] = "-3"
         entry = self._entry("negative_headcount", "employment", written.path, "negative_headcount", ROW_QUARANTINED)
-        target.insert(index + 1, b",".join(fields) + b"\n", entry)
+        target.insert(index + 1, self._csv_line(fields).encode(written.encoding), entry)
 
     def funding_row_defects(self) -> None:
         firms = self.designations.firms

@@ -2,8 +2,10 @@
 
 Each firm takes part in some programmes (Growth Project 300 projects of its region, leading-firm and
 super-regional support, collaboration consortia, loans, vouchers) and is paid in instalments from its
-designation until the end of the timeline or its withdrawal. A couple of percent of payments are later cancelled
-by a reversal event carrying the negative amount.
+designation until the end of the timeline or its withdrawal. Growth Project 300 runs in all 17 regions, so it
+also pays project firms of the capital area (서울, 인천, 경기), which no agency designates: the funding feed is
+the only feed naming them, and the NPS file carries their workplaces. A couple of percent of payments are later
+cancelled by a reversal event carrying the negative amount.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.contracts.funding import FIELDS
-from ingestion.generator.programme import Designations, ProgrammeFirm, WrittenFile
-from ingestion.generator.reference import LAST_MONTH, Scale, Seeds, month_add, month_end
+from ingestion.generator.programme import Designations, ProgrammeFirm, WrittenFile, new_brn
+from ingestion.generator.reference import LAST_MONTH, GrowthProject, Scale, Seeds, month_add, month_end
+from ingestion.generator.workplaces import WorkplacePool, in_any_moved_sigungu
 from ingestion.normalise import format_brn
 
 TIMELINE_END = month_end(LAST_MONTH)
@@ -45,6 +48,37 @@ OPEN_PROGRAMMES = (
               (("grant", 0.6), ("loan", 0.4))),
 )
 GP300_SHARE = {"잠재": 0.35, "예비": 0.55, "선도": 0.7}
+# Capital-area GP300 project firms per capital region, relative to the programme firms of the scale.
+CAPITAL_PROJECT_FIRM_SHARE = 0.025
+
+
+@dataclass(frozen=True)
+class ProjectFirm:
+    """A capital-area firm paid by a Growth Project 300 project of its region, designated by no agency."""
+
+    brn: str
+    region: str          # current 2-digit code
+    workplace: int       # index into the workplace pool
+
+
+def capital_project_firms(rng: np.random.Generator, seeds: Seeds, scale: Scale, pool: WorkplacePool,
+                          designations: Designations) -> list[ProjectFirm]:
+    """Draw the capital-area GP300 firms from the pool's established corporate workplaces, larger ones likelier,
+    the same number in each capital region; like programme workplaces they stay enrolled through the window."""
+    per_region = max(3, round(scale.programme_firms * CAPITAL_PROJECT_FIRM_SHARE))
+    moved = in_any_moved_sigungu(pool, seeds.regions, seeds.sigungu_moves)
+    established = pool.corporate & (pool.entry == 0) & ~pool.born_in_window & ~pool.construction_site & ~moved
+    taken = {firm.brn for firm in designations.firms}
+    firms = []
+    for position, region in enumerate(seeds.regions):
+        if not region.is_capital_area:
+            continue
+        candidates = np.flatnonzero(established & (pool.region == position))
+        weights = np.exp(0.8 * pool.log_size[candidates])
+        chosen = np.sort(rng.choice(candidates, per_region, replace=False, p=weights / weights.sum()))
+        pool.exit[chosen] = np.iinfo(np.int32).max
+        firms += [ProjectFirm(new_brn(rng, int(pool.prefix6[i]), taken), region.code, int(i)) for i in chosen]
+    return firms
 
 
 @dataclass
@@ -60,11 +94,10 @@ class Event:
     event_id: str = ""
 
 
-def _instalments(rng: np.random.Generator, firm: ProgrammeFirm, start: dt.date, count: int, every_months: int,
+def _instalments(rng: np.random.Generator, brn: str, stop: dt.date, start: dt.date, count: int, every_months: int,
                  median: float, kinds: tuple[tuple[str, float], ...], program_code: str,
                  project_id: str | None = None, consortium_id: str | None = None) -> list[Event]:
-    """`count` payments from `start`, `every_months` apart, that fall before the timeline end and withdrawal."""
-    stop = firm.withdrawn_on or TIMELINE_END + dt.timedelta(days=1)
+    """`count` payments from `start`, `every_months` apart, that fall before `stop`."""
     amounts = np.round(median * np.exp(rng.normal(0, 0.5, count)), -3).astype(np.int64).tolist()
     days = rng.integers(1, 29, count).tolist()
     names, weights = zip(*kinds)
@@ -76,9 +109,24 @@ def _instalments(rng: np.random.Generator, firm: ProgrammeFirm, start: dt.date, 
         paid_on = max(start, dt.date(pay_month.year, pay_month.month, days[k]))
         if paid_on >= stop:
             break
-        events.append(Event(firm.brn, program_code, project_id, consortium_id, amounts[k], paid_on,
-                            names[kind_index[k]]))
+        events.append(Event(brn, program_code, project_id, consortium_id, amounts[k], paid_on, names[kind_index[k]]))
     return events
+
+
+def _paid_until(firm: ProgrammeFirm) -> dt.date:
+    """The first day a firm is no longer paid: its withdrawal, or the day after the timeline ends."""
+    return firm.withdrawn_on or TIMELINE_END + dt.timedelta(days=1)
+
+
+def _gp300_instalments(rng: np.random.Generator, brn: str, stop: dt.date, start: dt.date,
+                       project_id: str) -> list[Event]:
+    return _instalments(rng, brn, stop, start, int(rng.integers(10, 37)), 1, 12_000_000,
+                        (("rnd", 0.7), ("grant", 0.3)), "GP300", project_id=project_id)
+
+
+def _open_projects(seeds: Seeds, region: str) -> list[GrowthProject]:
+    """The region's Growth Project 300 projects that start within the timeline."""
+    return [p for p in seeds.growth_projects if p.region_code == region and p.start_on < TIMELINE_END]
 
 
 def _days_after(rng: np.random.Generator, day: dt.date, low: int, high: int) -> dt.date:
@@ -92,23 +140,23 @@ def _firm_events(rng: np.random.Generator, designations: Designations, seeds: Se
     first_designated = stage_dates[0][1]
     final_stage = stage_dates[-1][0]
     events: list[Event] = []
+    stop = _paid_until(firm)
     if rng.random() < GP300_SHARE[final_stage]:
-        projects = [p for p in seeds.growth_projects if p.region_code == firm.region and p.start_on < TIMELINE_END]
+        projects = _open_projects(seeds, firm.region)
         project = projects[rng.integers(0, len(projects))]
         start = max(_days_after(rng, first_designated, 20, 90), project.start_on)
-        events += _instalments(rng, firm, start, int(rng.integers(10, 37)), 1, 12_000_000,
-                               (("rnd", 0.7), ("grant", 0.3)), "GP300", project_id=project.project_id)
+        events += _gp300_instalments(rng, firm.brn, stop, start, project.project_id)
     for stage, designated_on in stage_dates:
         if stage == "선도":
             supra = firm.industry_type == "초광역"
-            events += _instalments(rng, firm, _days_after(rng, designated_on, 30, 60), 12, 3,
+            events += _instalments(rng, firm.brn, stop, _days_after(rng, designated_on, 30, 60), 12, 3,
                                    150_000_000 if supra else 90_000_000,
                                    (("rnd", 1.0),) if supra else (("rnd", 0.6), ("grant", 0.4)),
                                    "SUPRA" if supra else "LEAD")
     for programme in OPEN_PROGRAMMES:
         if rng.random() < programme.share[final_stage]:
             low, high = programme.instalments
-            events += _instalments(rng, firm, _days_after(rng, first_designated, 30, 300),
+            events += _instalments(rng, firm.brn, stop, _days_after(rng, first_designated, 30, 300),
                                    int(rng.integers(low, high + 1)), programme.every_months, programme.median_krw,
                                    programme.kinds, programme.code)
     return events
@@ -135,16 +183,22 @@ def _consortium_events(rng: np.random.Generator, designations: Designations, cou
         consortium_id = f"COLLAB-{region}-{numbers[region]:03d}"
         rounds = int(rng.integers(3, 9))
         for member in members:
-            events += _instalments(rng, member, start, rounds, 2, 25_000_000, (("grant", 1.0),), "COLLAB",
-                                   consortium_id=consortium_id)
+            events += _instalments(rng, member.brn, _paid_until(member), start, rounds, 2, 25_000_000,
+                                   (("grant", 1.0),), "COLLAB", consortium_id=consortium_id)
     return events
 
 
-def build_events(rng: np.random.Generator, seeds: Seeds, scale: Scale, designations: Designations) -> list[Event]:
+def build_events(rng: np.random.Generator, seeds: Seeds, scale: Scale, designations: Designations,
+                 project_firms: list[ProjectFirm]) -> list[Event]:
     """Every funding event of the programme timeline, with ids assigned in payment order."""
     payments: list[Event] = []
     for firm in designations.firms:
         payments += _firm_events(rng, designations, seeds, firm)
+    for project_firm in project_firms:
+        projects = _open_projects(seeds, project_firm.region)
+        project = projects[rng.integers(0, len(projects))]
+        payments += _gp300_instalments(rng, project_firm.brn, TIMELINE_END + dt.timedelta(days=1),
+                                       _days_after(rng, project.start_on, 20, 120), project.project_id)
     payments += _consortium_events(rng, designations, scale.consortia)
     reversals = []
     for payment in payments:

@@ -2,24 +2,31 @@
 
 Programme firms are drawn from the simulated workplaces of the 14 non-capital regions (so they appear in the
 employment feed under a variant of their name), plus a few firms the NPS file does not carry. Each regional
-agency delivers one CSV per designation round, in its own encoding, date style and region spelling.
+agency delivers one list per designation round, in its own date style and region spelling: a CSV in its own
+encoding, or (about a third of the lists, as agencies keep them in Excel) an .xlsx workbook whose dates are date
+cells in some files and text in others. The legacy layout writes every list as CSV.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import openpyxl
+from openpyxl.writer.excel import ExcelWriter
 
 from ingestion.contracts import firms as firms_contract
 from ingestion.contracts.firms import STAGES
 from ingestion.generator.reference import (
     DESIGNATION_ROUNDS, KEY_INDUSTRY_NAMES_KO, PROVISIONAL_CORE_INDUSTRIES, Scale, Seeds,
 )
-from ingestion.generator.workplaces import DIVISIONS, LEGAL_FORMS, WorkplacePool, random_workplaces
+from ingestion.generator.workplaces import (
+    DIVISIONS, LEGAL_FORMS, WorkplacePool, in_any_moved_sigungu, random_workplaces,
+)
 from ingestion.normalise import brn_check_digit, format_brn
 
 FIRM_FILE_ENCODINGS = ("utf-8", "utf-8-sig", "cp949")
@@ -29,6 +36,10 @@ UNMATCHED_SHARE = 0.03     # programme firms the NPS file does not carry
 TWIN_SHARE = 0.015         # programme firms with a same-prefix, same-name workplace in their region
 WITHDRAWAL_SHARE = 0.05    # candidates; only those with a later batch to report them are withdrawn
 FIRM_LEGAL_FORMS = (0, 1)  # the agencies write (주)X or 주식회사 X
+WORKBOOK_SHARE = 1 / 3     # lists delivered as .xlsx in the published layout
+WORKBOOK_SHEET = "지정기업"
+# Fixed workbook timestamps (document properties and zip entries), so the same seed gives the same bytes.
+WORKBOOK_TIMESTAMP = dt.datetime(2026, 7, 1)
 
 
 @dataclass
@@ -82,7 +93,7 @@ def _favour_manufacturing(rng: np.random.Generator, pool: WorkplacePool, chosen:
     pool.ksic[outside] = pool.division[outside] * 1000 + pool.ksic[outside] % 1000
 
 
-def _new_brn(rng: np.random.Generator, prefix6: int, taken: set[str]) -> str:
+def new_brn(rng: np.random.Generator, prefix6: int, taken: set[str]) -> str:
     while True:
         first_nine = f"{prefix6:06d}{rng.integers(0, 1000):03d}"
         brn = first_nine + str(brn_check_digit(first_nine))
@@ -119,14 +130,17 @@ def designate(rng: np.random.Generator, seeds: Seeds, scale: Scale,
     """Choose the programme firms, their stages and dates; returns the designations and the pool with twins added.
 
     Programme workplaces never withdraw from NPS in the window, and their NPS name is a variant of the name the
-    agency writes: another legal form, sometimes other spacing, capitals for Latin names.
+    agency writes: another legal form, sometimes other spacing, capitals for Latin names. Construction sites,
+    names with a comma and workplaces of a moved 시군구 are left out, so every firm links on its own region's code.
     """
     regions = seeds.regions
     codes = np.array([r.code for r in regions])
     capital = np.array([r.is_capital_area for r in regions])
     total = scale.programme_firms
     n_unmatched = max(2, round(total * UNMATCHED_SHARE))
-    eligible = np.flatnonzero(pool.corporate & ~capital[pool.region] & (pool.entry == 0) & ~pool.born_in_window)
+    moved = in_any_moved_sigungu(pool, regions, seeds.sigungu_moves)
+    eligible = np.flatnonzero(pool.corporate & ~capital[pool.region] & (pool.entry == 0) & ~pool.born_in_window
+                              & ~pool.construction_site & ~pool.comma & ~moved)
     weights = np.exp(0.8 * pool.log_size[eligible]) * _division_preference(pool.division[eligible])
     chosen = np.sort(rng.choice(eligible, total - n_unmatched, replace=False, p=weights / weights.sum()))
     pool.exit[chosen] = np.iinfo(np.int32).max
@@ -169,7 +183,7 @@ def designate(rng: np.random.Generator, seeds: Seeds, scale: Scale,
             src.latin_upper[i] = True
         prefix, suffix = LEGAL_FORMS[firm_form]
         firms.append(ProgrammeFirm(
-            brn=_new_brn(rng, int(src.prefix6[i]), taken),
+            brn=new_brn(rng, int(src.prefix6[i]), taken),
             name=prefix + src.base_name(i, spaced=spaced, upper=False) + suffix,
             region=region, ksic=int(src.ksic[i]), industry_type=industry_type,
             key_industry=_key_industry(rng, seeds, region, industry_type),
@@ -226,7 +240,8 @@ def firm_rows_by_batch(designations: Designations) -> dict[tuple[str, int], list
 
 
 def batch_file_name(seeds: Seeds, region: str, rnd: int, number: int | None = None) -> str:
-    """firms/<region>_<YYYY>_batch<NN>.csv, NN counting the rounds of that year (or `number` if given)."""
+    """firms/<region>_<YYYY>_batch<NN>.csv, NN counting the rounds of that year (or `number` if given); a workbook
+    takes the same stem with .xlsx."""
     year = DESIGNATION_ROUNDS[rnd].year
     if number is None:
         number = sum(1 for month in DESIGNATION_ROUNDS[:rnd + 1] if month.year == year)
@@ -262,18 +277,48 @@ def csv_text(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A zip archive whose entries all carry WORKBOOK_TIMESTAMP instead of the time they were written."""
+
+    def writestr(self, name, data, *args, **kwargs):
+        if isinstance(name, str):
+            name = zipfile.ZipInfo(name, WORKBOOK_TIMESTAMP.timetuple()[:6])
+            name.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(name, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        """openpyxl writes each worksheet from a temporary file, whose modification time would be stored."""
+        self.writestr(arcname or str(filename), Path(filename).read_bytes())
+
+
+def workbook_bytes(rows: list[list[str | dt.date | None]]) -> bytes:
+    """An .xlsx with one sheet: the contract header in row 1, then the rows; empty fields are empty cells."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = WORKBOOK_SHEET
+    sheet.append(list(firms_contract.HEADER))
+    for row in rows:
+        sheet.append([None if value == "" else value for value in row])
+    workbook.properties.created = workbook.properties.modified = WORKBOOK_TIMESTAMP
+    buffer = io.BytesIO()
+    with _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
+    return buffer.getvalue()
+
+
 @dataclass(frozen=True)
 class WrittenFile:
     """A landing file the generator wrote: its path relative to the landing folder, encoding and data rows."""
 
     path: str
-    encoding: str
+    encoding: str | None     # None for an .xlsx workbook
     rows: int
 
 
-def write_firm_files(rng: np.random.Generator, seeds: Seeds, designations: Designations,
-                     out_dir: Path) -> list[WrittenFile]:
-    """One CSV per region and round, each in its own encoding, date style and business-number style."""
+def write_firm_files(rng: np.random.Generator, seeds: Seeds, designations: Designations, out_dir: Path,
+                     legacy_layout: bool) -> list[WrittenFile]:
+    """One list per region and round, each in its own date style and business-number style: a CSV in its own
+    encoding, or a workbook with date cells or text dates (CSV only in the legacy layout)."""
     written = []
     batches = firm_rows_by_batch(designations)
     for region, rnd in sorted(batches, key=lambda key: (key[1], key[0])):
@@ -282,8 +327,18 @@ def write_firm_files(rng: np.random.Generator, seeds: Seeds, designations: Desig
         encoding = FIRM_FILE_ENCODINGS[rng.integers(0, len(FIRM_FILE_ENCODINGS))]
         date_style = DATE_STYLES[rng.integers(0, len(DATE_STYLES))]
         dashed = bool(rng.random() < 0.5)
+        as_workbook = bool(rng.random() < WORKBOOK_SHARE) and not legacy_layout
+        date_cells = bool(rng.random() < 0.5)
         lines = [format_firm_row(rng, seeds, rows[k], date_style, dashed) for k in order]
         path = batch_file_name(seeds, region, rnd)
-        (out_dir / path).write_bytes(csv_text(lines).encode(encoding))
+        if as_workbook:
+            if date_cells:
+                for line, k in zip(lines, order):
+                    line[7], line[8] = rows[k].designated_on, rows[k].withdrawn_on
+            path = path.removesuffix(".csv") + ".xlsx"
+            (out_dir / path).write_bytes(workbook_bytes(lines))
+            encoding = None
+        else:
+            (out_dir / path).write_bytes(csv_text(lines).encode(encoding))
         written.append(WrittenFile(path, encoding, len(lines)))
     return written

@@ -1,8 +1,8 @@
 """Reference inputs of the sample-feed generator: the seeds it reads, its calendar and its scale settings.
 
-Regions, their name variants and code changes, the key industries and their regions, and the Growth Project 300
-projects come from the dbt seeds (the single home of reference data). Only the Korean spelling of the key
-industries, which the seed does not carry, lives here.
+Regions, their name variants and code changes, the 시군구 that moved between regions, the key industries and their
+regions, and the Growth Project 300 projects come from the dbt seeds (the single home of reference data). Only the
+Korean spellings the seeds do not carry (key industries, moved 시군구) live here.
 """
 from __future__ import annotations
 
@@ -61,6 +61,8 @@ KEY_INDUSTRY_NAMES_KO = {
     "XREG-01": "수소 저장·운송", "XREG-02": "첨단반도체 패키징", "XREG-03": "유전자·세포치료",
     "XREG-04": "차세대 고성능 센서", "XREG-05": "리튬이온 배터리 및 핵심소재",
 }
+# How the NPS address writes a 시군구 that moved between regions, by its old 5-digit code (the bridge seed has no names).
+MOVED_SIGUNGU_NAMES_KO = {"47720": "군위군"}
 # Core industries the seed leaves provisional (no name, no region): the agency's placeholder label.
 PROVISIONAL_CORE_INDUSTRIES = ("주축산업 1 (잠정)", "주축산업 2 (잠정)", "주축산업 3 (잠정)")
 
@@ -99,6 +101,17 @@ class LegacyCode:
 
 
 @dataclass(frozen=True)
+class SigunguMove:
+    """A 시군구 that left region `old_region` for `new_region` on `changed_on`, keeping its 3-digit part."""
+
+    sigungu: str               # 3-digit part, the same in both regions (720)
+    old_region: str
+    new_region: str
+    name_ko: str
+    changed_on: dt.date
+
+
+@dataclass(frozen=True)
 class GrowthProject:
     project_id: str
     region_code: str
@@ -117,6 +130,8 @@ class Seeds:
             self._alias_rows = list(csv.DictReader(handle))
         with open(seeds_dir / "ref_growth_projects.csv", encoding="utf-8") as handle:
             self._project_rows = list(csv.DictReader(handle))
+        with open(seeds_dir / "ref_admin_region_bridge.csv", encoding="utf-8") as handle:
+            self._bridge_rows = list(csv.DictReader(handle))
 
     @cached_property
     def regions(self) -> tuple[Region, ...]:
@@ -134,6 +149,16 @@ class Seeds:
             LegacyCode(row["region_code"], row["successor_code"], row["name_ko"],
                        dt.date.fromisoformat(row["valid_to"]) + dt.timedelta(days=1))
             for row in self._region_rows if row["successor_code"]
+        )
+
+    @cached_property
+    def sigungu_moves(self) -> tuple[SigunguMove, ...]:
+        """5-digit rows of the bridge seed whose code keeps pointing, from a date on, to another region."""
+        return tuple(
+            SigunguMove(row["admin_code"][2:], row["admin_code"][:2], row["programme_region_code"],
+                        MOVED_SIGUNGU_NAMES_KO[row["admin_code"]], dt.date.fromisoformat(row["valid_from"]))
+            for row in self._bridge_rows
+            if len(row["admin_code"]) == 5 and row["programme_region_code"] != row["admin_code"][:2]
         )
 
     @cached_property

@@ -3,6 +3,8 @@
 Each workplace gets fixed attributes (region, masked business number, industry, address, name pieces, size, entry
 and exit months) as whole numpy columns, so a national population of ~650,000 workplaces builds in about a
 second. Text columns are kept as CP949 byte arrays (pyarrow binary), the encoding the employment file ships in.
+The population has the public file's oddities: construction sites registered as day-labour workplaces (no address),
+names with a comma, and the workplaces of a 시군구 that moved to another region (군위군, 경북 to 대구).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.generator.reference import INDIVIDUAL_COVERAGE_FROM, Region, Scale
+from ingestion.generator.reference import INDIVIDUAL_COVERAGE_FROM, Region, Scale, SigunguMove
 
 ENCODING = "cp949"
 
@@ -71,6 +73,13 @@ LETTERS = tuple("ABCDEFGHIJKLMNOPRSTUVWY")
 LEGAL_FORMS = (("(주)", ""), ("주식회사 ", ""), ("", "(주)"), ("주식회사", ""), ("(주) ", ""))
 LEGAL_FORM_WEIGHTS = (0.4, 0.3, 0.12, 0.1, 0.08)
 CORPORATE_TYPES = (81, 86, 87, 88)
+# Construction sites enrol their day labourers as a workplace of their own, "<firm>/일용/<site>", with no address.
+CONSTRUCTION_DIVISIONS = (41, 42)
+CONSTRUCTION_SITE_SHARE = 0.3    # of corporate workplaces in construction
+SITE_PLACES = ("지구", "타운", "센트럴", "파크", "물류센터", "지식산업센터", "숲", "역세권")
+SITE_WORKS = ("신축공사", "신축현장", "증축공사", "건설공사", "현장")
+COMMA_NAME_SHARE = 0.01          # corporate names written "HEAD, TAIL"
+MOVED_SIGUNGU_SHARE = 0.06       # of the old region's workplaces, placed in a 시군구 that later moved
 
 EXIT_HAZARD = 0.006       # monthly probability that a workplace withdraws
 BIRTH_RATE = 0.0075       # new corporate workplaces per month, relative to the starting population
@@ -95,15 +104,27 @@ def digits(values: np.ndarray, width: int) -> pa.Array:
     return pc.cast(pc.utf8_lpad(text, width, "0"), pa.binary())
 
 
-def dates_yyyymmdd(values: np.ndarray) -> pa.Array:
-    """datetime64[D] values as YYYYMMDD; NaT becomes an empty field."""
+def dates_text(values: np.ndarray, dashed: bool) -> pa.Array:
+    """datetime64[D] values as YYYY-MM-DD (`dashed`) or YYYYMMDD; NaT becomes an empty field."""
     missing = np.isnat(values)
     days = np.where(missing, np.datetime64("2000-01-01"), values)
     years = days.astype("datetime64[Y]")
     months = days.astype("datetime64[M]")
-    number = (years.astype(np.int64) + 1970) * 10_000 + (months - years).astype(np.int64) * 100 + 100 \
-        + (days - months).astype(np.int64) + 1
-    return pc.if_else(pa.array(missing), b"", digits(number, 8))
+    year = years.astype(np.int64) + 1970
+    month = (months - years).astype(np.int64) + 1
+    day = (days - months).astype(np.int64) + 1
+    if dashed:
+        text = join(digits(year, 4), b"-", digits(month, 2), b"-", digits(day, 2))
+    else:
+        text = digits(year * 10_000 + month * 100 + day, 8)
+    return pc.if_else(pa.array(missing), b"", text)
+
+
+def csv_quoted(values: pa.Array) -> pa.Array:
+    """CSV fields: a value holding a comma or a double quote is quoted, its inner quotes doubled."""
+    needs_quotes = pc.or_(pc.match_substring(values, ","), pc.match_substring(values, '"'))
+    quoted = join(b'"', pc.replace_substring(values, '"', '""'), b'"')
+    return pc.if_else(needs_quotes, quoted, values)
 
 
 @dataclass
@@ -132,6 +153,10 @@ class WorkplacePool:
     head: np.ndarray            # name pieces
     tail: np.ndarray
     spaced: np.ndarray          # bool: a space between HEAD and TAIL
+    comma: np.ndarray           # bool: ", " between HEAD and TAIL (Korean corporate names only)
+    construction_site: np.ndarray  # bool: a day-labour site workplace of a construction firm, no address
+    site_place: np.ndarray      # index into SITE_PLACES (the site is HEADS[street] + place)
+    site_works: np.ndarray      # index into SITE_WORKS
     latin: np.ndarray           # bool: an acronym + Latin word instead of HEAD + TAIL
     acronym: np.ndarray         # (n, 3) indices into LETTERS
     latin_word: np.ndarray
@@ -165,13 +190,16 @@ class WorkplacePool:
         letters = encoded(LETTERS)
         latin_name = join(*(letters.take(pa.array(self.acronym[:, k])) for k in range(3)), b" ",
                           latin_words.take(pa.array(self.latin_word + len(LATIN_WORDS) * self.latin_upper)))
-        korean_name = join(encoded(HEADS).take(pa.array(self.head)),
-                           pc.if_else(pa.array(self.spaced), b" ", b""),
-                           encoded(TAILS).take(pa.array(self.tail)))
+        gap = pc.if_else(pa.array(self.comma), b", ", pc.if_else(pa.array(self.spaced), b" ", b""))
+        korean_name = join(encoded(HEADS).take(pa.array(self.head)), gap, encoded(TAILS).take(pa.array(self.tail)))
         base = pc.if_else(pa.array(self.latin), latin_name, korean_name)
         prefixes = encoded(prefix for prefix, _ in LEGAL_FORMS).take(pa.array(self.legal_form))
         suffixes = encoded(suffix for _, suffix in LEGAL_FORMS).take(pa.array(self.legal_form))
         corporate_name = join(prefixes, base, suffixes)
+        site = join("/일용/".encode(ENCODING), encoded(HEADS).take(pa.array(self.street)),
+                    encoded(SITE_PLACES).take(pa.array(self.site_place)), b" ",
+                    encoded(SITE_WORKS).take(pa.array(self.site_works)))
+        corporate_name = pc.if_else(pa.array(self.construction_site), join(corporate_name, site), corporate_name)
         shop_name = join(encoded(HEADS).take(pa.array(self.head)), encoded(SHOPS).take(pa.array(self.shop)))
         return pc.if_else(pa.array(self.corporate), corporate_name, shop_name)
 
@@ -228,6 +256,9 @@ def random_workplaces(rng: np.random.Generator, regions: tuple[Region, ...], n: 
     reregistered[again] = covered_from[again] + (rng.random(again.sum()) * span).astype(int)
 
     latin = corporate & (rng.random(n) < 0.04)
+    comma = corporate & ~latin & (rng.random(n) < COMMA_NAME_SHARE)
+    construction_site = corporate & np.isin(division, CONSTRUCTION_DIVISIONS) \
+        & (rng.random(n) < CONSTRUCTION_SITE_SHARE)
     return WorkplacePool(
         region=region, corporate=np.full(n, corporate), prefix6=prefix6, division=division, ksic=ksic,
         log_size=np.log(subscribers), drift=rng.normal(0.001, 0.004, n), billed_per_head=billed_per_head,
@@ -237,6 +268,8 @@ def random_workplaces(rng: np.random.Generator, regions: tuple[Region, ...], n: 
         town=rng.integers(101, 160, n), admin_town=rng.integers(51, 70, n) * 10, postcode=postcode,
         street=rng.integers(0, len(HEADS), n), street_no=rng.integers(1, 400, n),
         head=rng.integers(0, len(HEADS), n), tail=rng.integers(0, len(TAILS), n), spaced=rng.random(n) < 0.25,
+        comma=comma, construction_site=construction_site, site_place=rng.integers(0, len(SITE_PLACES), n),
+        site_works=rng.integers(0, len(SITE_WORKS), n),
         latin=latin, acronym=rng.integers(0, len(LETTERS), (n, 3)), latin_word=rng.integers(0, len(LATIN_WORDS), n),
         latin_upper=rng.random(n) < 0.5, legal_form=rng.choice(len(LEGAL_FORMS), n, p=LEGAL_FORM_WEIGHTS),
         shop=rng.integers(0, len(SHOPS), n), file_rank=rng.random(n),
@@ -248,7 +281,37 @@ def _dates_between(rng: np.random.Generator, start: dt.date, end: dt.date, n: in
     return first + (rng.random(n) * (last - first).astype(int)).astype(int)
 
 
-def build_pool(rng: np.random.Generator, regions: tuple[Region, ...], scale: Scale,
+def moved_sigungu(pool: WorkplacePool, regions: tuple[Region, ...], move: SigunguMove) -> np.ndarray:
+    """bool per workplace: it sits in the 시군구 that `move` took to another region."""
+    new_region = next(k for k, r in enumerate(regions) if r.code == move.new_region)
+    return (pool.region == new_region) & (pool.sigungu == int(move.sigungu))
+
+
+def in_any_moved_sigungu(pool: WorkplacePool, regions: tuple[Region, ...],
+                         moves: tuple[SigunguMove, ...]) -> np.ndarray:
+    """bool per workplace: it sits in one of the 시군구 that moved to another region."""
+    moved = np.zeros(len(pool), dtype=bool)
+    for move in moves:
+        moved |= moved_sigungu(pool, regions, move)
+    return moved
+
+
+def _place_in_moved_sigungu(rng: np.random.Generator, pool: WorkplacePool, regions: tuple[Region, ...],
+                            moves: tuple[SigunguMove, ...]) -> None:
+    """Put a share of each old region's workplaces in the 시군구 that moved; their current region is the new one.
+
+    Postcode and business number keep the old region's ranges, as the real places did. The 3-digit part of a
+    moved 시군구 (720) is off the grid of synthetic parts (110 + 30k), so no other workplace shares it.
+    """
+    position = {r.code: k for k, r in enumerate(regions)}
+    for move in moves:
+        old = np.flatnonzero(pool.region == position[move.old_region])
+        moving = old[rng.random(len(old)) < MOVED_SIGUNGU_SHARE]
+        pool.region[moving] = position[move.new_region]
+        pool.sigungu[moving] = int(move.sigungu)
+
+
+def build_pool(rng: np.random.Generator, regions: tuple[Region, ...], moves: tuple[SigunguMove, ...], scale: Scale,
                months: list[dt.date]) -> WorkplacePool:
     """Every workplace enrolled at some point in the window, sized so the last month holds `scale.workplaces`."""
     n_months = len(months)
@@ -281,4 +344,6 @@ def build_pool(rng: np.random.Generator, regions: tuple[Region, ...], scale: Sca
                                np.zeros(individual_count, dtype=bool),
                                _dates_between(rng, dt.date(1995, 1, 1), INDIVIDUAL_COVERAGE_FROM, individual_count))
     individuals.exit = coverage_index + rng.geometric(EXIT_HAZARD, individual_count) - 1
-    return existing.extended(born).extended(individuals)
+    pool = existing.extended(born).extended(individuals)
+    _place_in_moved_sigungu(rng, pool, regions, moves)
+    return pool
