@@ -295,3 +295,30 @@ def test_run_refuses_a_landing_folder_that_is_missing_or_holds_no_feed(tmp_path)
     empty = sme_warehouse("run", "--landing", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w.duckdb"))
     assert empty.returncode == 2 and "holds none of the feed folders" in empty.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.slow
+def test_published_rows_get_their_programme_region_through_dbt(landing, tmp_path):
+    """군위 by its 5-digit 시군구 code on either side of its move, code 12 by the legal-dong code, 42 and 45 by
+    their successors: the region bridge dbt applies, on the rows as the loader keeps them."""
+    import os
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+int_workplace_rows_bridged", "--indirect-selection", "cautious",
+         "--exclude", "test_type:unit", "--profiles-dir", str(project), "--project-dir", str(project),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env={**os.environ, "SME_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:]
+    regions = dict(((name, month.isoformat()[:7]), region) for name, month, region in query(warehouse, """
+        SELECT workplace_name, data_month, programme_region_code FROM intermediate.int_workplace_rows_bridged"""))
+    assert regions[("삼국유사식품(주)", "2023-06")] == "47"       # 47720 before 2023-07-01: 경북
+    assert regions[("삼국유사식품(주)", "2024-03")] == "27"       # 47 + 720 after the move: 대구
+    assert regions[("군위농산(주)", "2024-03")] == "27"           # 27 + 720
+    assert regions[("(주)빛고을로봇", "2026-07")] == "29"         # code 12, legal-dong 29…
+    assert regions[("여수화학(주)", "2026-07")] == "46"           # code 12, legal-dong 46…
+    assert regions[("전주기계(주)", "2024-03")] == regions[("전주기계(주)", "2026-07")] == "52"   # 45 and 52
+    assert regions[("강원목재(주)", "2023-06")] == "51"           # 42
+    assert None not in regions.values()
