@@ -117,6 +117,56 @@ def publish_next_release(path: Path, run_id: str, bump: float) -> str:
         con.close()
 
 
+def _report_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """The rpt_ marts of the KPI report, derived from the hand-made tables the way the dbt models derive them."""
+    con.execute("create temporary table quarters (quarter varchar, quarter_end date)")
+    _insert(con, "quarters", [(q, quarter_end(q)) for q in QUARTERS])
+    con.execute("""create table marts.rpt_kpi_progress as
+        with report_regions as (
+            select region_code, short_name_ko || ' ' || name_en as region_label, display_order as region_order
+            from marts.dim_region
+            union all select 'ALL', '전국 National', 0),
+        plan_targets as (
+            select kpi_code, region_code, max(target_year) as target_year,
+                   max_by(target_value, target_year) as plan_target
+            from ref.ref_kpi_targets group by all)
+        select d.kpi_code, r.region_code, q.quarter, q.quarter_end, cast(d.display_order as integer) as kpi_order,
+               d.name_ko as kpi_name_ko, d.name_en as kpi_name_en, d.unit, d.aggregation, d.definition,
+               t.target_year, t.plan_target, r.region_label, r.region_order
+        from ref.ref_kpi_definitions d cross join report_regions r cross join quarters q
+        left join plan_targets t on t.kpi_code = d.kpi_code and t.region_code = r.region_code""")
+    con.execute("""create table marts.rpt_region_stage as
+        select s.region_code, s.stage, s.quarter, r.short_name_ko || ' ' || r.name_en as region_label,
+               r.display_order as region_order,
+               s.stage || ' ' || case s.stage when '잠재' then 'Potential' when '예비' then 'Preliminary'
+                                  else 'Leading' end as stage_label,
+               case s.stage when '잠재' then 1 when '예비' then 2 else 3 end as stage_order,
+               s.designated_firms, s.new_designations, s.promotions_in, s.withdrawals, s.headcount,
+               s.net_jobs_since_designation
+        from marts.fct_region_stage s join marts.dim_region r using (region_code)""")
+    con.execute("""create table marts.rpt_program_summary as
+        with participations as (
+            select * from marts.fct_program_outcomes
+            union all
+            select * replace ('ALL' as program_code) from (
+                select * from marts.fct_program_outcomes
+                qualify row_number() over (partition by brn order by first_paid_on, program_code) = 1))
+        select o.program_code,
+               coalesce(p.name_ko || ' ' || p.name_en,
+                        if(o.program_code = 'ALL', '전체 All programmes (first participation)', o.program_code))
+                   as program_label,
+               count(distinct o.brn) as supported_firms, sum(o.net_funding_krw)::bigint as net_funding_krw,
+               sum(o.headcount_m12 - o.baseline_headcount)::bigint as jobs_m12,
+               count(*) filter (where o.did_m12 is not null and o.comparison_group_size > 0) as firms_with_did,
+               avg(o.did_m12) filter (where o.comparison_group_size > 0) as mean_did_m12,
+               coalesce(sum(o.comparison_group_size) filter (where o.did_m12 is not null), 0)::bigint
+                   as comparison_workplaces,
+               median(o.comparison_group_size) filter (where o.did_m12 is not null and o.comparison_group_size > 0)
+                   ::double as median_comparison_group_size
+        from participations o left join marts.dim_program p using (program_code)
+        group by all""")
+
+
 def build_warehouse(path: Path, seed: int = 7) -> HandmadeWarehouse:
     rng = random.Random(seed)
     con = duckdb.connect(str(path))
@@ -174,6 +224,7 @@ def build_warehouse(path: Path, seed: int = 7) -> HandmadeWarehouse:
                               f"{rng.getrandbits(128):032x}" if status == "matched" else None))
         _insert(con, "marts.fct_program_outcomes", outcome_rows)
         _insert(con, "marts.fct_firm_workplace_links", link_rows)
+        _report_marts(con)
 
         con.execute("""create table kpi.kpi_official_candidate (kpi_code varchar, region_code varchar,
             quarter varchar, actual double, target double, achievement_pct double, definition_version varchar)""")

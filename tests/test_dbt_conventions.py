@@ -31,7 +31,7 @@ LAYER_RULES = {
     # folder under models/ -> pattern of the model name (staging: models/staging/<source>/stg_<source>__<entity>)
     "staging": re.compile(r"^stg_(?P<source>[a-z0-9]+)__[a-z0-9_]+$"),
     "intermediate": re.compile(r"^int_[a-z0-9_]+$"),
-    "marts": re.compile(r"^(fct|dim)_[a-z0-9_]+$"),
+    "marts": re.compile(r"^(fct|dim|rpt)_[a-z0-9_]+$"),       # rpt_: shaped for one report (serving/)
     "kpi": re.compile(r"^kpi_[a-z0-9_]+$"),
 }
 CONTRACT_LAYERS = ("marts", "kpi")
