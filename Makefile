@@ -3,11 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-LANDING ?= data/landing
-WAREHOUSE ?= data/warehouse.duckdb
+DATA_DIR ?= data
+LANDING ?= $(DATA_DIR)/landing
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup run test test-spark dev benchmark clean
@@ -19,13 +18,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
-	cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-## run: generate the demo feeds (once) and materialise every asset into $(WAREHOUSE)
+## run: generate the demo feeds (once) and materialise every asset; every output lands under $(DATA_DIR)/
 run: setup
 	test -d $(LANDING) || $(BIN)/sme-warehouse generate --out $(LANDING) --scale demo --quiet
-	$(BIN)/sme-warehouse run --landing $(LANDING) --warehouse $(WAREHOUSE)
+	$(BIN)/sme-warehouse run --data-dir $(DATA_DIR) --landing $(LANDING)
 
 ## test: the whole test suite (what CI runs)
 test: setup
@@ -36,14 +33,14 @@ test: setup
 test-spark:
 	bash scripts/test-spark.sh
 
-## dev: the Dagster UI on the same definitions, at http://127.0.0.1:3000
+## dev: the Dagster UI on the same definitions and the same instance `make run` records in, at http://127.0.0.1:3000
 dev: setup
-	DAGSTER_HOME=$(DAGSTER_HOME) SME_LANDING_DIR=$(abspath $(LANDING)) SME_WAREHOUSE_PATH=$(abspath $(WAREHOUSE)) \
-		$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance $(DATA_DIR)) SME_DATA_DIR=$(abspath $(DATA_DIR)) \
+		SME_LANDING_DIR=$(abspath $(LANDING)) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 ## benchmark: ingestion speed on national-scale employment files against DuckDB's own read
 benchmark: setup
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf data .dagster_home dbt_project/target dbt_project/logs metastore_db spark-warehouse derby.log
+	rm -rf $(DATA_DIR) dbt_project/target dbt_project/logs metastore_db spark-warehouse derby.log

@@ -9,9 +9,7 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -50,35 +48,29 @@ def landing_problem(landing: Path) -> str | None:
 def _run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_warehouse
 
-    landing = Path(args.landing or Settings.from_env().landing_dir).resolve()
-    if (problem := landing_problem(landing)) is not None:
+    settings = Settings.resolve(data_dir=args.data_dir, warehouse=args.warehouse, landing=args.landing)
+    if (problem := landing_problem(settings.landing)) is not None:
         print(f"sme-warehouse run: {problem}", file=sys.stderr)
         return 2
-    if args.landing:
-        os.environ["SME_LANDING_DIR"] = str(Path(args.landing).resolve())
-    if args.warehouse:
-        os.environ["SME_WAREHOUSE_PATH"] = str(Path(args.warehouse).resolve())
-    outcome = run_warehouse(Settings.from_env(), log_level="INFO" if args.verbose else "WARNING")
+    outcome = run_warehouse(settings, log_level="INFO" if args.verbose else "WARNING")
     print(outcome.render())
     return 0 if outcome.success else 1
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from quality.lineage import explain
-    from quality.publish import latest_release
+    from quality.release import latest_release
+    from serving.lineage import explain
 
-    settings = Settings.from_env()
-    if args.warehouse:
-        settings = dataclasses.replace(settings, warehouse_path=Path(args.warehouse).resolve())
+    settings = Settings.resolve(data_dir=args.data_dir, warehouse=args.warehouse)
     release_id = args.release
     if release_id is None and not args.candidate:
-        latest = latest_release(settings.warehouse_path)
+        latest = latest_release(settings.warehouse)
         if latest is None:
             print("no KPI release has been published yet; use --candidate to explain the unpublished numbers")
             return 1
         release_id = latest.release_id
     try:
-        answer = explain(settings.warehouse_path, args.kpi, args.region, args.quarter, release_id=release_id)
+        answer = explain(settings.warehouse, args.kpi, args.region, args.quarter, release_id=release_id)
     except LookupError as exc:
         print(exc)
         return 1
@@ -119,8 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="materialise every asset in-process")
-    run.add_argument("--landing", help="landing folder (default: $SME_LANDING_DIR or data/landing)")
-    run.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH or data/warehouse.duckdb)")
+    run.add_argument("--data-dir", help="folder of every output of the run: warehouse, serving copy, exports, raw "
+                                        "zone, reports, dbt target, Dagster instance (default: $SME_DATA_DIR, else "
+                                        "the folder of --warehouse, else data/)")
+    run.add_argument("--landing", help="landing folder (default: $SME_LANDING_DIR, else <data-dir>/landing)")
+    run.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH, else <data-dir>/warehouse.duckdb)")
     run.add_argument("--verbose", action="store_true", help="log every Dagster event, not only warnings and errors")
     run.set_defaults(handler=_run)
 
@@ -131,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     which = why.add_mutually_exclusive_group()
     which.add_argument("--release", help="release id (default: the latest published release)")
     which.add_argument("--candidate", action="store_true", help="explain the unpublished candidate instead")
-    why.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH or data/warehouse.duckdb)")
+    why.add_argument("--data-dir", help="data folder of the warehouse (default: $SME_DATA_DIR or data/)")
+    why.add_argument("--warehouse", help="DuckDB file (default: $SME_WAREHOUSE_PATH, else <data-dir>/warehouse.duckdb)")
     why.add_argument("--json", action="store_true", help="print JSON instead of a list")
     why.set_defaults(handler=_explain)
     return parser

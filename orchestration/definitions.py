@@ -1,25 +1,47 @@
-"""The Dagster entry point: every definition under `orchestration/defs/`, plus the shared resources.
+"""The Dagster entry point: `defs`, a `@dg.definitions` function, and `build_definitions(settings)` behind it.
 
-`dagster dev -m orchestration.definitions` and `sme-warehouse run` load exactly this object.
+`dagster dev -m orchestration.definitions` calls `defs()`, which reads the settings from the environment;
+`sme-warehouse run` calls `build_definitions` with the settings it resolved from its arguments. Importing this
+module parses, builds and writes nothing: the dbt manifest is prepared and the quality configuration read when
+the definitions are first built, once per process and data folder.
 """
 from __future__ import annotations
 
+import functools
+
 import dagster as dg
 
-import orchestration.defs
-from orchestration.lib.dbt import dbt_resource
-from orchestration.lib.resources import WarehouseResource
-from orchestration.settings import REPO_ROOT, Settings
+from orchestration.defs.dbt.assets import build_dbt_assets
+from orchestration.defs.ingestion.assets import raw_employment, raw_firms, raw_funding
+from orchestration.defs.ingestion.sensors import (employment_monthly_job, employment_monthly_schedule, feed_job,
+                                                  landing_sensor)
+from orchestration.defs.jobs import warehouse_job
+from orchestration.defs.quality.assets import build_quality_gate, kpi_official
+from orchestration.defs.serving.assets import kpi_report, serving_copy
+from orchestration.lib.dbt import dbt_resource, prepared_manifest
+from orchestration.settings import Settings
+from quality.checks.registry import load_config
 
 
-def build_definitions(settings: Settings | None = None) -> dg.Definitions:
-    settings = settings or Settings.from_env()
-    settings.export_to_env()
-    loaded = dg.load_defs(orchestration.defs, project_root=REPO_ROOT)
-    return dg.Definitions.merge(loaded, dg.Definitions(resources={
-        "warehouse": WarehouseResource.from_settings(settings),
-        "dbt": dbt_resource(),
-    }))
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return _definitions(settings.model_dump_json())
 
 
-defs = build_definitions()
+@functools.cache
+def _definitions(settings_json: str) -> dg.Definitions:
+    settings = Settings.model_validate_json(settings_json)
+    return dg.Definitions(
+        assets=[raw_firms, raw_funding, raw_employment,
+                build_dbt_assets(prepared_manifest(settings.dbt_target), settings.dbt_target),
+                kpi_official, serving_copy, kpi_report],
+        asset_checks=[build_quality_gate(load_config())],
+        jobs=[warehouse_job, employment_monthly_job, feed_job],
+        schedules=[employment_monthly_schedule],
+        sensors=[landing_sensor],
+        resources={"settings": settings, "dbt": dbt_resource(settings.dbt_target)},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(Settings.resolve())

@@ -5,7 +5,6 @@ range) and every unpartitioned asset, using the definitions `dagster dev` shows.
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ import duckdb
 from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS
 from orchestration.settings import Settings
+from quality.warehouse import table_exists
 
 
 @dataclass
@@ -47,7 +47,7 @@ def _root_cause(error) -> str:
 
 
 def employment_partition_range(settings: Settings) -> tuple[str, str] | None:
-    months = sorted({m for p in discover(settings.landing_dir, CONTRACTS["employment"])
+    months = sorted({m for p in discover(settings.landing, CONTRACTS["employment"])
                      if (m := data_month_of_file(p))})
     return (f"{months[0]}-01", f"{months[-1]}-01") if months else None
 
@@ -64,12 +64,12 @@ def _open_read_only(path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
 
 
 def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str], str]:
-    with _open_read_only(settings.warehouse_path) as con:
+    with _open_read_only(settings.warehouse) as con:
         files, read, loaded, quarantined = con.execute(
             "SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
             "coalesce(sum(rows_quarantined), 0) FROM audit.ingest_files WHERE load_batch_id = ?", [run_id]).fetchone()
         release = con.execute("SELECT release_id, content_sha256 FROM kpi.kpi_releases WHERE run_id = ?",
-                              [run_id]).fetchone() if _has_table(con, "kpi", "kpi_releases") else None
+                              [run_id]).fetchone() if table_exists(con, "kpi.kpi_releases") else None
         tables = [f"{s}.{t}" for s, t in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema NOT IN ('raw', 'audit') ORDER BY 1, 2").fetchall()]   # what the run left built
@@ -78,17 +78,10 @@ def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str]
     return figures, tables, (f"{release[0]} (content sha256 {release[1][:12]}…)" if release else "none")
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, name]).fetchone()[0] > 0
-
-
 def run_warehouse(settings: Settings, log_level: str = "WARNING") -> RunOutcome:
-    """Parse the dbt project afresh, then materialise every asset in this process."""
-    from orchestration.lib.dbt import prepare_dbt_manifest
-
-    prepare_dbt_manifest()   # before the definitions module reads the manifest
+    """Materialise every asset in this process, recording the run in the data folder's Dagster instance."""
     from orchestration.definitions import build_definitions
+    from orchestration.instance import instance_for
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("warehouse_job")
@@ -100,14 +93,13 @@ def run_warehouse(settings: Settings, log_level: str = "WARNING") -> RunOutcome:
     else:
         job = defs.resolve_implicit_global_asset_job_def().get_subset(
             asset_selection={k for k in defs.resolve_all_asset_keys() if k != dg.AssetKey(["raw", "employment"])})
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False,
-                                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    with instance_for(settings) as instance:
+        result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     outcome = RunOutcome(success=result.success, run_id=result.run_id,
                          failed_steps=[e.step_key for e in failures],
                          failure_messages=[_root_cause(e.step_failure_data.error) for e in failures])
-    if settings.warehouse_path.exists():
+    if settings.warehouse.exists():
         outcome.figures, outcome.tables_built, outcome.release = _figures(settings, result.run_id)
     return outcome
-

@@ -1,27 +1,49 @@
-"""The publish gate: evaluates the checks of checks.yml against a warehouse file and says whether the
-candidate KPIs may be released.
+"""The publish gate: evaluates the checks of checks.yml against a warehouse file, says whether the candidate
+KPIs may be released, and records that outcome so the publish step reads it instead of evaluating again.
 
     run_checks(warehouse_path, table="kpi.kpi_official_candidate")  -> list[CheckResult]   (one guarded table)
     run_all(warehouse_path, batch_ids=[...], gx_docs_dir=...)       -> GateOutcome         (every check)
+    record_outcome(warehouse_path, run_id, outcome)                 -> audit.gate_outcomes (once per run)
+    recorded_outcome(warehouse_path, run_id)                        -> GateOutcome | None
+    gate_verdict(results, config)                                   -> raises ReleaseWithheld unless all pass
 
 A check that cannot be evaluated (missing table, query error, GX exception) reports status "error"; an error in a
 blocking check withholds the release like a failure. The warehouse is opened read-only.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from .config import CheckSpec, QualityConfig, load_config
-from .results import CheckResult, GateOutcome
-from .sql_checks import SQL_KINDS, SqlCheckContext
-from .suites import GX_KINDS, GxSession, run_gx_check
+from .checks.registry import CheckSpec, QualityConfig, load_config
+from .checks.results import CheckResult, GateOutcome
+from .checks.sql import SQL_KINDS, SqlCheckContext
+from .checks.gx import GX_KINDS, GxSession, run_gx_check
 from .warehouse import connect_readonly, table_exists
 
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+
+OUTCOMES_DDL = """
+create schema if not exists audit;
+create table if not exists audit.gate_outcomes (
+    run_id varchar primary key, evaluated_at timestamp not null, batch_ids json, results json not null);
+"""
+
+
+class ReleaseWithheld(RuntimeError):
+    """Raised when the gate does not allow a release; failed_checks names the checks that stopped it."""
+
+    def __init__(self, failed_checks: Sequence[str], reason: str) -> None:
+        self.failed_checks = list(failed_checks)
+        self.reason = reason
+        self.report_path: Path | None = None      # set by release.release_run once the report is written
+        super().__init__(f"release withheld: {reason}")
 
 
 def _error_result(spec: CheckSpec, message: str) -> CheckResult:
@@ -78,5 +100,47 @@ def run_checks(warehouse_path: str | Path, table: str | None = None, *, batch_id
 def run_all(warehouse_path: str | Path, *, batch_ids: Iterable[str] | None = None,
             config: QualityConfig | None = None, gx_docs_dir: str | Path | None = None) -> GateOutcome:
     """Runs every configured check and returns the gate's verdict (blocking failures, warnings)."""
+    batch_ids = tuple(batch_ids) if batch_ids is not None else None
     return GateOutcome(tuple(run_checks(warehouse_path, None, batch_ids=batch_ids, config=config,
-                                        gx_docs_dir=gx_docs_dir)))
+                                        gx_docs_dir=gx_docs_dir)), batch_ids)
+
+
+def gate_verdict(check_results: Sequence[CheckResult], config: QualityConfig) -> GateOutcome:
+    """Raises ReleaseWithheld unless every configured blocking check ran and passed."""
+    outcome = GateOutcome(tuple(check_results))
+    ran = {r.name for r in check_results}
+    not_run = [c.name for c in config.checks if c.severity == "blocking" and c.name not in ran]
+    failed = [r.name for r in outcome.blocking_failures]
+    if failed or not_run:
+        parts = []
+        if failed:
+            parts.append("blocking check(s) failed: " + ", ".join(
+                f"{r.name} ({r.status}: {r.observed if r.status == 'failed' else r.error})"
+                for r in outcome.blocking_failures))
+        if not_run:
+            parts.append("blocking check(s) not run: " + ", ".join(not_run))
+        raise ReleaseWithheld(failed + not_run, "; ".join(parts))
+    return outcome
+
+
+def record_outcome(warehouse_path: str | Path, run_id: str, outcome: GateOutcome) -> None:
+    """Store the run's gate outcome (the one evaluation of the run) for the publish step and the audit trail."""
+    with duckdb.connect(str(warehouse_path)) as con:
+        con.execute(OUTCOMES_DDL)
+        con.execute("insert or replace into audit.gate_outcomes values (?, ?, ?, ?)",
+                    [run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                     json.dumps(list(outcome.batch_ids)) if outcome.batch_ids is not None else None,
+                     json.dumps([r.to_dict() for r in outcome.results], ensure_ascii=False)])
+
+
+def recorded_outcome(warehouse_path: str | Path, run_id: str) -> GateOutcome | None:
+    """The gate outcome recorded for a run, or None when the gate did not run in it."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        if not table_exists(con, "audit.gate_outcomes"):
+            return None
+        rows = con.execute("select batch_ids, results from audit.gate_outcomes where run_id = ?", [run_id]).fetchall()
+    if not rows:
+        return None
+    batch_ids, results = rows[0]
+    return GateOutcome(tuple(CheckResult(**r) for r in json.loads(results)),
+                       tuple(json.loads(batch_ids)) if batch_ids is not None else None)

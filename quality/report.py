@@ -13,11 +13,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .publish import Release, ReleaseWithheld
-from .results import GateOutcome, jsonable
+from .checks.results import GateOutcome, jsonable
+from .gate import ReleaseWithheld
 from .warehouse import connect_readonly, fetch_dicts, table_exists
+
+if TYPE_CHECKING:     # the release module writes this report, so it is imported for type hints only
+    from .release import Release
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).with_name("quality_report.schema.json")

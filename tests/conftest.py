@@ -9,6 +9,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 @pytest.fixture(scope="session")
 def dbt_manifest():
-    from orchestration.lib.dbt import prepare_dbt_manifest
+    from orchestration.lib.dbt import prepared_manifest
+    from orchestration.settings import Settings
 
-    return prepare_dbt_manifest()
+    return prepared_manifest(Settings.resolve().dbt_target)

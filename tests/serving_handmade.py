@@ -1,5 +1,5 @@
 """A hand-made warehouse for the serving tests: the mart and KPI tables in the shapes of the fixed contracts, the
-label seeds read from dbt_project/seeds, and published releases written with quality.publish's own DDL.
+label seeds read from dbt_project/seeds, and published releases written with quality.release's own DDL.
 
 It does not run dbt, so the serving tests do not depend on the models; the numbers are small but realistic
 (17 programme regions, three growth stages, two years of quarters, a few hundred supported firms).
@@ -15,8 +15,8 @@ import duckdb
 import pandas as pd
 
 from ingestion.normalise import brn_check_digit
-from quality.publish import DDL as PUBLISH_DDL
-from quality.publish import RELEASE_COLUMNS, content_hash
+from quality.release import DDL as PUBLISH_DDL
+from quality.release import RELEASE_COLUMNS, content_hash
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 STAGES = ("잠재", "예비", "선도")

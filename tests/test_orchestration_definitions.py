@@ -1,15 +1,44 @@
-"""The Dagster definitions load and show the whole graph: feeds, dbt models and tests, the gate and the release."""
+"""The Dagster definitions load and show the whole graph: feeds, dbt models and tests, the gate and the release;
+importing the entry point does no work at all."""
+import os
+import subprocess
+import sys
+import textwrap
+
 import dagster as dg
 import pytest
 
-from quality.config import load_config
+from orchestration.settings import Settings
+from quality.checks.registry import load_config
 
 
 @pytest.fixture(scope="module")
 def defs(dbt_manifest):
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
 
-    return defs
+    return build_definitions(Settings.resolve())
+
+
+def test_importing_the_entry_point_parses_builds_and_writes_nothing(tmp_path):
+    probe = textwrap.dedent("""
+        import os, sys
+        before = dict(os.environ)
+        import orchestration.definitions as entry
+        assert dict(os.environ) == before, "the import changed the environment"
+        assert "great_expectations" not in sys.modules, "the import loaded Great Expectations"
+        assert callable(entry.defs)
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "SME_DATA_DIR": str(tmp_path / "data")},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (tmp_path / "data").exists(), "the import wrote into the data folder (a dbt parse, say)"
+
+
+def test_the_definitions_are_built_once_per_process_and_data_folder(dbt_manifest):
+    from orchestration.definitions import build_definitions
+
+    settings = Settings.resolve()
+    assert build_definitions(settings) is build_definitions(Settings.resolve())
 
 
 def test_every_layer_is_an_asset_keyed_like_its_table(defs):

@@ -5,6 +5,7 @@ all through the Dagster definitions in-process, on a temporary warehouse.
 """
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,25 +13,19 @@ import pytest
 from ingestion.files import data_month_of_file
 from ingestion.generator import generate
 from orchestration.cli import main
-from orchestration.settings import Settings
+from orchestration.settings import REPO_ROOT as REPO, Settings
 
 
 def settings_for(root):
-    return Settings(landing_dir=root / "landing", warehouse_path=root / "warehouse.duckdb",
-                    reports_dir=root / "reports", serving_path=root / "serving.duckdb", exports_dir=root / "exports",
-                    raw_zone_dir=root / "raw_zone")
+    return Settings.resolve(data_dir=root, landing=root / "landing", environ={})
 
 
-def run_cli(settings, monkeypatch) -> int:
-    monkeypatch.setenv("SME_REPORTS_DIR", str(settings.reports_dir))
-    monkeypatch.setenv("SME_SERVING_PATH", str(settings.serving_path))
-    monkeypatch.setenv("SME_EXPORTS_DIR", str(settings.exports_dir))
-    monkeypatch.setenv("SME_RAW_ZONE_DIR", str(settings.raw_zone_dir))
-    return main(["run", "--landing", str(settings.landing_dir), "--warehouse", str(settings.warehouse_path)])
+def run_cli(settings, monkeypatch=None) -> int:
+    return main(["run", "--data-dir", settings.data_dir, "--landing", settings.landing_dir])
 
 
 def releases(settings):
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return con.execute("SELECT release_id, run_id, content_sha256, content_changed FROM kpi.kpi_releases "
                            "ORDER BY release_seq").fetchall()
 
@@ -39,7 +34,7 @@ def releases(settings):
 def published(tmp_path_factory, dbt_manifest):
     """One clean run of the demo feeds (with the generator's defects, which must not block a release)."""
     settings = settings_for(tmp_path_factory.mktemp("run"))
-    generate(settings.landing_dir, scale="demo", seed=11, defects=True, progress=False)
+    generate(settings.landing, scale="demo", seed=11, defects=True, progress=False)
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert run_cli(settings, monkeypatch) == 0
     return settings
@@ -47,16 +42,16 @@ def published(tmp_path_factory, dbt_manifest):
 
 def test_a_clean_run_publishes_a_release_with_its_report_serving_copy_and_exports(published, capsys):
     [(release_id, run_id, content_hash, _)] = releases(published)
-    report = json.loads((published.reports_dir / "runs").glob(f"*{run_id}*/quality.json").__next__().read_text())
+    report = json.loads((published.reports / "runs").glob(f"*{run_id}*/quality.json").__next__().read_text())
     assert report["release"]["release_id"] == release_id
     assert not [c for c in report["checks"] if c["severity"] == "blocking" and c["status"] != "passed"]
-    assert (published.reports_dir / "index.html").exists() and (published.reports_dir / "kpi.html").exists()
-    with duckdb.connect(str(published.serving_path), read_only=True) as con:
+    assert (published.reports / "index.html").exists() and (published.reports / "kpi.html").exists()
+    with duckdb.connect(str(published.serving), read_only=True) as con:
         served = con.execute("SELECT count(*) FROM kpi.kpi_official_latest WHERE release_id = ?",
                              [release_id]).fetchone()[0]
     assert served > 0
-    assert (published.exports_dir / "fct_region_stage.parquet").exists()
-    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+    assert (published.exports / "fct_region_stage.parquet").exists()
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
         national = dict(con.execute("SELECT kpi_code, actual FROM kpi.kpi_official_latest WHERE region_code = 'ALL' "
                                     "AND quarter = (SELECT max(quarter) FROM kpi.kpi_official_latest)").fetchall())
     assert national["representative_smes"] == national["leading_firms"] + national["superregional_leading_firms"]
@@ -65,7 +60,7 @@ def test_a_clean_run_publishes_a_release_with_its_report_serving_copy_and_export
 
 def test_the_same_inputs_reproduce_the_same_content_hash(published, monkeypatch, tmp_path):
     again = settings_for(tmp_path)
-    shutil.copytree(published.landing_dir, again.landing_dir)
+    shutil.copytree(published.landing, again.landing)
     assert run_cli(again, monkeypatch) == 0
     assert releases(again)[0][2] == releases(published)[0][2]
 
@@ -74,9 +69,9 @@ def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_
         published, monkeypatch, capsys, tmp_path):
     # The next delivery renames every workplace (a broken NPS extract): linkage collapses below its floor.
     damaged = settings_for(tmp_path)
-    shutil.copytree(published.landing_dir, damaged.landing_dir)
-    shutil.copy(published.warehouse_path, damaged.warehouse_path)
-    for path in sorted((damaged.landing_dir / "employment").glob("*.csv")):
+    shutil.copytree(published.landing, damaged.landing)
+    shutil.copy(published.warehouse, damaged.warehouse)
+    for path in sorted((damaged.landing / "employment").glob("*.csv")):
         lines = path.read_bytes().decode("cp949").splitlines()
         renamed = [lines[0]] + [",".join([f[0], f"폐업정리{n}", *f[2:]]) for n, f in
                                 enumerate(line.split(",") for line in lines[1:])]
@@ -86,7 +81,7 @@ def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_
     printed = capsys.readouterr().out
     assert "FAILED" in printed and "quality_gate" in printed
     assert releases(damaged) == before
-    [report_path] = [p for p in (damaged.reports_dir / "runs").glob("*/quality.json")]
+    [report_path] = [p for p in (damaged.reports / "runs").glob("*/quality.json")]
     report = json.loads(report_path.read_text())
     failed = [c["name"] for c in report["checks"] if c["status"] != "passed" and c["severity"] == "blocking"]
     assert "linkage_match_rate_floor" in failed
@@ -99,9 +94,9 @@ def test_a_month_redelivered_with_a_third_of_its_workplaces_missing_withholds_th
     # The portal posts a "corrected" last month that lost 40 % of its rows: it replaces the month, and the
     # month-on-month workplace count check stops the release.
     damaged = settings_for(tmp_path)
-    shutil.copytree(published.landing_dir, damaged.landing_dir)
-    shutil.copy(published.warehouse_path, damaged.warehouse_path)
-    last = max((damaged.landing_dir / "employment").glob("*.csv"), key=data_month_of_file)
+    shutil.copytree(published.landing, damaged.landing)
+    shutil.copy(published.warehouse, damaged.warehouse)
+    last = max((damaged.landing / "employment").glob("*.csv"), key=data_month_of_file)
     lines = last.read_bytes().decode("cp949").splitlines()
     kept = [lines[0]] + [line for n, line in enumerate(lines[1:]) if n % 5 >= 2]
     correction = last.with_name("국민연금공단_국민연금 가입 사업장 내역_20991231.csv")
@@ -109,23 +104,67 @@ def test_a_month_redelivered_with_a_third_of_its_workplaces_missing_withholds_th
     before = releases(damaged)
     assert run_cli(damaged, monkeypatch) == 1
     assert releases(damaged) == before
-    with duckdb.connect(str(damaged.warehouse_path), read_only=True) as con:
+    with duckdb.connect(str(damaged.warehouse), read_only=True) as con:
         assert con.execute("SELECT status, superseded_by FROM audit.ingest_files WHERE file_path = ? "
                            "ORDER BY loaded_at DESC LIMIT 1", [f"employment/{last.name}"]).fetchall() == [
             ("superseded", f"employment/{correction.name}")]
-    [report_path] = [p for p in (damaged.reports_dir / "runs").glob("*/quality.json")]
+    [report_path] = [p for p in (damaged.reports / "runs").glob("*/quality.json")]
     report = json.loads(report_path.read_text())
     assert "employment_month_workplaces_plausible" in report["withheld"]["failed_checks"]
 
 
+def outputs(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under a folder with its size and modification time: what a run would change."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()} if folder.exists() else {}
+
+
+@pytest.mark.slow
+def test_two_warehouses_side_by_side_touch_only_their_own_outputs_and_the_ui_sees_the_cli_run(published, tmp_path):
+    """`--warehouse FILE` alone puts every output beside FILE; the run is recorded in that folder's Dagster
+    instance, where `make dev` (the webserver on the same DAGSTER_HOME) finds it, its materialisations and checks."""
+    import os
+
+    from tests.test_orchestration_webserver import graphql, running_webserver
+
+    first_before = outputs(Path(published.data_dir))
+    checkout_data_before = outputs(REPO / "data")
+    other = tmp_path / "other" / "warehouse.duckdb"
+    assert main(["run", "--warehouse", str(other), "--landing", published.landing_dir]) == 0
+    assert outputs(Path(published.data_dir)) == first_before
+    assert outputs(REPO / "data") == checkout_data_before
+    beside = {p.name for p in other.parent.iterdir()}
+    assert {"warehouse.duckdb", "serving.duckdb", "exports", "raw_zone", "reports", "dbt_target", "dagster"} <= beside
+    with duckdb.connect(str(other), read_only=True) as con:
+        [(run_id,)] = con.execute("SELECT run_id FROM kpi.kpi_releases").fetchall()
+
+    env = {**os.environ, "DAGSTER_HOME": str(other.parent / "dagster"), "SME_DATA_DIR": str(other.parent)}
+    with running_webserver(env) as port:
+        data = graphql(port, """{
+            runsOrError { ... on Runs { results { runId status } } }
+            assetNodes(assetKeys: [{path: ["kpi", "kpi_official"]}, {path: ["kpi", "kpi_official_candidate"]}]) {
+                assetKey { path }
+                assetMaterializations(limit: 1) { runId }
+                assetChecksOrError { ... on AssetChecks { checks { name
+                    executionForLatestMaterialization { runId status } } } }
+            }
+        }""")
+    assert {"runId": run_id, "status": "SUCCESS"} in data["runsOrError"]["results"]
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    assert nodes["kpi/kpi_official"]["assetMaterializations"] == [{"runId": run_id}]
+    checks = {c["name"]: c["executionForLatestMaterialization"]
+              for c in nodes["kpi/kpi_official_candidate"]["assetChecksOrError"]["checks"]}
+    assert checks["candidate_grain_unique"] == {"runId": run_id, "status": "SUCCEEDED"}
+
+
 def test_explain_lists_the_firms_and_source_rows_behind_a_published_number(published, capsys):
-    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
         quarter, region, actual = con.execute(
             "SELECT quarter, region_code, actual FROM kpi.kpi_official_latest WHERE kpi_code = 'leading_firms' "
             "AND region_code <> 'ALL' AND actual > 0 ORDER BY quarter DESC, actual DESC LIMIT 1").fetchone()
         designations = set(con.execute("SELECT brn, source_file, source_row FROM raw.firms").fetchall())
     assert main(["explain", "--kpi", "leading_firms", "--region", region, "--quarter", quarter,
-                 "--warehouse", str(published.warehouse_path), "--json"]) == 0
+                 "--warehouse", str(published.warehouse), "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     firms = {e["entity_id"] for e in answer["entities"]}
     assert len(firms) == actual
@@ -134,18 +173,15 @@ def test_explain_lists_the_firms_and_source_rows_behind_a_published_number(publi
 
 
 def test_a_bi_tool_reads_the_serving_copy_while_a_pipeline_run_writes_the_warehouse(published):
-    import os
     import subprocess
     import sys
 
     from sqlalchemy import create_engine, text
 
-    env = {**os.environ, "SME_REPORTS_DIR": str(published.reports_dir), "SME_SERVING_PATH": str(published.serving_path),
-           "SME_EXPORTS_DIR": str(published.exports_dir), "SME_RAW_ZONE_DIR": str(published.raw_zone_dir)}
-    run = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--landing", str(published.landing_dir),
-                            "--warehouse", str(published.warehouse_path)], env=env,
+    run = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--data-dir", published.data_dir,
+                            "--landing", published.landing_dir],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    engine = create_engine(f"duckdb:///{published.serving_path}", connect_args={"read_only": True})
+    engine = create_engine(f"duckdb:///{published.serving}", connect_args={"read_only": True})
     reads_during_run = 0
     try:
         while run.poll() is None:

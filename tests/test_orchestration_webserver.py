@@ -1,4 +1,5 @@
 """The Dagster UI as an engineer opens it: the webserver starts on the definitions and serves the asset graph."""
+import contextlib
 import json
 import os
 import socket
@@ -44,12 +45,10 @@ def graphql(port: int, query: str) -> dict:
     return payload["data"]
 
 
-@pytest.fixture(scope="module")
-def webserver(dbt_manifest, tmp_path_factory):
-    home = tmp_path_factory.mktemp("dagster_home")
+@contextlib.contextmanager
+def running_webserver(env: dict[str, str]):
+    """A dagster-webserver on the definitions, on a free local port, for the duration of the block."""
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "SME_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-           "SME_LANDING_DIR": str(home / "landing")}
     webserver_bin = Path(sys.executable).parent / "dagster-webserver"
     process = subprocess.Popen([str(webserver_bin), "-m", "orchestration.definitions", "-h", "127.0.0.1",
                                 "-p", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -68,6 +67,17 @@ def webserver(dbt_manifest, tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def webserver(dbt_manifest, tmp_path_factory):
+    from orchestration.instance import prepare_instance_home
+    from orchestration.settings import Settings
+
+    data = tmp_path_factory.mktemp("data")
+    home = prepare_instance_home(Settings.resolve(data_dir=data))      # what `make dev` does
+    with running_webserver({**os.environ, "DAGSTER_HOME": str(home), "SME_DATA_DIR": str(data)}) as port:
+        yield port
 
 
 def test_the_ui_serves_the_whole_asset_graph_with_checks_partitions_sensor_and_schedule(webserver):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ingestion.loader import ensure_schema
 from ingestion.normalise import brn_check_digit
-from quality.config import load_config
+from quality.checks.registry import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quality.config import load_config
+from quality.checks.registry import load_config
 from quality.gate import run_all, run_checks
 from tests.test_quality_fixtures import BATCH, build_clean_warehouse, execute, links_frame, replace_rows
 

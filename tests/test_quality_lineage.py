@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from quality.gate import run_all
-from quality.lineage import SourceRow, explain
-from quality.publish import publish_release
+from serving.lineage import SourceRow, explain
+from quality.release import publish_release
 from tests.test_quality_fixtures import (BATCH, CRISIS_CENTRE_REGIONS, FILES, build_clean_warehouse, execute)
 
 CELL = ("growth_project_success_cases", "26", "2024Q2")

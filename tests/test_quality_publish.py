@@ -7,9 +7,10 @@ import json
 import duckdb
 import pytest
 
-from quality.config import load_config
+from quality.checks.registry import load_config
 from quality.gate import run_all
-from quality.publish import ReleaseWithheld, canonical_number, latest_release, publish_release
+from quality.gate import ReleaseWithheld
+from quality.release import canonical_number, latest_release, publish_release
 from tests.test_quality_fixtures import BATCH, FILES, build_clean_warehouse, execute, links_frame, replace_rows
 
 CANDIDATE = "kpi.kpi_official_candidate"

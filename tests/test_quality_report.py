@@ -1,4 +1,4 @@
-"""The auditor's report written by the whole quality step (pipeline.audit_and_publish): HTML standalone with the
+"""The auditor's report written by the whole quality step (the gate, then release.release_run): HTML standalone with the
 release status and check names at the top, JSON valid against quality/quality_report.schema.json, GX Data Docs
 beside it, and an index of every run."""
 from __future__ import annotations
@@ -9,10 +9,10 @@ import re
 import jsonschema
 import pytest
 
-from quality.config import load_config
-from quality.pipeline import audit_and_publish
-from quality.publish import ReleaseWithheld
-from quality.report import SCHEMA_PATH
+from quality.checks.registry import load_config
+from quality.gate import ReleaseWithheld, run_all
+from quality.release import release_run
+from quality.report import SCHEMA_PATH, run_dir
 from tests.browser import chromium
 from tests.test_quality_fixtures import BATCH, build_clean_warehouse, execute
 
@@ -22,6 +22,12 @@ SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 @pytest.fixture
 def warehouse(tmp_path):
     return build_clean_warehouse(tmp_path / "warehouse.duckdb")
+
+
+def audit_and_publish(warehouse, reports, run_id: str, code_version: str, batch_ids: list[str]):
+    """The quality step as a run takes it: the gate once on the run's batches, then publish on its outcome."""
+    outcome = run_all(warehouse, batch_ids=batch_ids, gx_docs_dir=run_dir(reports, run_id) / "gx_docs")
+    return release_run(warehouse, reports, run_id, code_version, outcome)
 
 
 def _validate(path):

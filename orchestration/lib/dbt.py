@@ -3,8 +3,14 @@
 Asset keys follow the warehouse: a model in schema `marts` named `fct_region_stage` is `marts/fct_region_stage`,
 the table BI tools query; dbt sources carry `meta.dagster.asset_key`, so `raw/firms` is both the ingestion asset
 and the source dbt reads. Groups follow the layer (reference, staging, intermediate, marts, kpi).
+
+The project is a cached factory keyed by its target path (one per data folder), and its manifest is prepared
+once per process; importing this module reads nothing.
 """
+from __future__ import annotations
+
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Mapping
@@ -16,13 +22,39 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.settings import DBT_PROJECT_DIR
 
-DBT_TARGET = os.environ.get("SME_DBT_TARGET", "duckdb")
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=DBT_TARGET)
-
 _LAYER_OWNERS = {"kpi": ["team:sme-kpi-office"], "marts": ["team:sme-data-engineering"]}
 # KPIs are released monthly, after the NPS file due on the 25th: warn after 35 days without a refresh, fail after 45.
 KPI_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=45), warn_window=dt.timedelta(days=35))
+
+
+def dbt_target() -> str:
+    """The dbt target: duckdb, or spark / spark_thrift when SME_DBT_TARGET says so (the profile reads it too)."""
+    return os.environ.get("SME_DBT_TARGET", "duckdb")
+
+
+@functools.cache
+def dbt_project(target_dir: Path) -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=dbt_target(),
+                      target_path=target_dir)
+
+
+@functools.cache
+def prepared_manifest(target_dir: Path) -> Path:
+    """Parse the dbt project into `<target_dir>/manifest.json` once per process (partial parsing keeps the
+    next process's parse cheap), with the interpreter's own dbt."""
+    project = dbt_project(target_dir)
+    (DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+     .cli(["parse", "--quiet"], target_path=project.target_path, raise_on_error=True).wait())
+    return project.manifest_path
+
+
+def dbt_executable() -> str:
+    """The dbt CLI of the interpreter running Dagster, so a venv need not be on PATH."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_resource(target_dir: Path) -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(target_dir), dbt_executable=dbt_executable())
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -49,17 +81,3 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return _LAYER_OWNERS.get(dbt_resource_props.get("schema"), ["team:sme-data-engineering"])
-
-
-def dbt_resource() -> DbtCliResource:
-    """The dbt CLI of the interpreter running Dagster, so a venv need not be on PATH."""
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
-
-
-def prepare_dbt_manifest() -> Path:
-    """Parse the dbt project into target/manifest.json (what the dbt assets are built from)."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    dbt_project.preparer.prepare(dbt_project)
-    return dbt_project.manifest_path

@@ -1,19 +1,27 @@
-"""dbt models, seeds and tests as Dagster assets and asset checks.
+"""dbt models, seeds and tests as Dagster assets and asset checks, built by a factory from a prepared manifest.
 
 One `dbt build` runs seeds, models, unit tests and data tests in DAG order; each data test surfaces as an asset
-check on the model it guards, blocking when its severity is error. Writers are serialised through a pool: on
-DuckDB the `warehouse_writer` pool (one writing process per file), on Spark the `spark_metastore` pool (a session
-target's Derby metastore admits one dbt process at a time).
+check on the model it guards, blocking when its severity is error. The settings reach dbt as `--vars` (the
+warehouse path the profile opens, the Spark raw zone), never through the environment. Writers are serialised
+through a pool: on DuckDB the `warehouse_writer` pool (one writing process per file), on Spark the
+`spark_metastore` pool (a session target's Derby metastore admits one dbt process at a time).
 """
+
+import json
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.lib.dbt import DBT_TARGET, WarehouseTranslator, dbt_project
+from orchestration.lib.dbt import WarehouseTranslator, dbt_project, dbt_target
+from orchestration.settings import Settings
 
-dbt_project.prepare_if_dev()
 
+def build_dbt_assets(manifest: Path, target_dir: Path) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=manifest, project=dbt_project(target_dir), dagster_dbt_translator=WarehouseTranslator(),
+                pool="spark_metastore" if dbt_target().startswith("spark") else "warehouse_writer")
+    def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
+        build = ["build", "--vars", json.dumps(settings.dbt_vars())]
+        yield from dbt.cli(build, context=context, target_path=settings.dbt_target).stream()
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator(),
-            pool="spark_metastore" if DBT_TARGET.startswith("spark") else "warehouse_writer")
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    return warehouse_dbt_models

@@ -11,17 +11,17 @@ import dagster as dg
 from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS, LoadSummary, load_landing
 from ingestion.raw_zone import export_raw_zone
-from orchestration.lib.resources import WarehouseResource
+from orchestration.settings import Settings
 
 EMPLOYMENT_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2021-01-01")
 OWNERS = ["team:sme-data-engineering"]
 
 
-def load_and_export(warehouse: WarehouseResource, feed: str, batch_id: str, paths=None,
+def load_and_export(settings: Settings, feed: str, batch_id: str, paths=None,
                     months: list[str] | None = None) -> dg.MaterializeResult:
     """Load the feed's files, then refresh its part of the Parquet raw zone (what Spark reads)."""
-    summary = load_landing(warehouse.landing, warehouse.warehouse, feeds=[feed], paths=paths, batch_id=batch_id)
-    exported = export_raw_zone(warehouse.warehouse, warehouse.raw_zone_dir, months=months or [])
+    summary = load_landing(settings.landing, settings.warehouse, feeds=[feed], paths=paths, batch_id=batch_id)
+    exported = export_raw_zone(settings.warehouse, settings.raw_zone, months=months or [])
     result = load_result(summary)
     result.metadata["raw_zone_rows"] = exported[feed]["rows"]
     return result
@@ -46,8 +46,8 @@ def load_result(summary: LoadSummary) -> dg.MaterializeResult:
 def _feed_asset(feed: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(key=["raw", feed], group_name="ingest", owners=OWNERS, kinds={"python", "duckdb"},
               description=description, pool="warehouse_writer")
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        return load_and_export(warehouse, feed, context.run_id)
+    def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+        return load_and_export(settings, feed, context.run_id)
 
     return _asset
 
@@ -62,11 +62,11 @@ raw_funding = _feed_asset("funding", "Support disbursement events (JSON Lines), 
           partitions_def=EMPLOYMENT_MONTHS, backfill_policy=dg.BackfillPolicy.single_run(), pool="warehouse_writer",
           description="NPS enrolled-workplace monthly files (CP949, masked business numbers), one partition "
                       "per data month; every workplace, programme firms and the comparison pool alike.")
-def raw_employment(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def raw_employment(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     window = context.partition_time_window
     months = {key[:7] for key in context.partition_keys}
     files, monthless = [], []
-    for path in discover(warehouse.landing, CONTRACTS["employment"]):
+    for path in discover(settings.landing, CONTRACTS["employment"]):
         month = data_month_of_file(path)
         if month is None:
             monthless.append(path)      # loaded here so the loader records why it is rejected (empty, no month)
@@ -76,4 +76,4 @@ def raw_employment(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         context.log.warning(f"{path.name} states no data month (자료생성년월): it is recorded as rejected")
     context.log.info(f"{len(files)} employment files for {window.start:%Y-%m}..{window.end:%Y-%m} (exclusive end)")
     files += monthless
-    return load_and_export(warehouse, "employment", context.run_id, paths=files, months=sorted(months))
+    return load_and_export(settings, "employment", context.run_id, paths=files, months=sorted(months))

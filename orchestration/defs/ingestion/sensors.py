@@ -11,7 +11,7 @@ import dagster as dg
 from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS
 from orchestration.defs.ingestion.assets import EMPLOYMENT_MONTHS
-from orchestration.lib.resources import WarehouseResource
+from orchestration.settings import Settings
 
 employment_monthly_job = dg.define_asset_job(
     "employment_monthly_job",
@@ -39,15 +39,15 @@ def _fingerprint(files: dict[str, list[int]]) -> str:
 @dg.sensor(jobs=[feed_job, employment_monthly_job], minimum_interval_seconds=60,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Starts a run when a file appears or changes in the landing folders.")
-def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+def landing_sensor(context: dg.SensorEvaluationContext, settings: Settings):
     seen = json.loads(context.cursor) if context.cursor else {}
     current: dict[str, list[int]] = {}
     changed_by_month: dict[str, dict[str, list[int]]] = {}
     changed_feeds: dict[str, list[int]] = {}
     for contract in CONTRACTS.values():
-        for path in discover(warehouse.landing, contract):
+        for path in discover(settings.landing, contract):
             stat = path.stat()
-            key = path.relative_to(warehouse.landing).as_posix()
+            key = path.relative_to(settings.landing).as_posix()
             current[key] = [stat.st_size, stat.st_mtime_ns]
             if seen.get(key) == current[key]:
                 continue

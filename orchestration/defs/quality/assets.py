@@ -1,24 +1,22 @@
 """The quality gate and the write-audit-publish step, as Dagster asset checks and a publish asset.
 
 Every check in `quality/checks.yml` is an asset check on the table it guards, blocking when its severity is
-blocking, so a failing check stops `kpi/kpi_official` from materialising. The gate writes the run's audit report
-itself when it withholds a release; the publish asset re-evaluates the gate inside the same serialised run,
-publishes the release and writes the report with the release in it.
+blocking, so a failing check stops `kpi/kpi_official` from materialising. The gate is evaluated once per run, on
+the run's own load batches, and its outcome is recorded in `audit.gate_outcomes`; it writes the run's audit report
+itself when it withholds a release. The publish asset reads that recorded outcome (it never evaluates the gate
+again), publishes the release and writes the report with the release in it.
 """
 import subprocess
 
 import dagster as dg
 
 from orchestration.lib.dbt import KPI_FRESHNESS
-from orchestration.lib.resources import WarehouseResource
-from orchestration.settings import REPO_ROOT
-from quality.config import load_config
-from quality.gate import run_all
-from quality.pipeline import audit_and_publish
-from quality.publish import ReleaseWithheld
+from orchestration.settings import REPO_ROOT, Settings
+from quality.checks.registry import QualityConfig
+from quality.gate import ReleaseWithheld, record_outcome, recorded_outcome, run_all
+from quality.release import release_run
 from quality.report import run_dir, write_run_report
 
-QUALITY_CONFIG = load_config()
 CANDIDATE = dg.AssetKey(["kpi", "kpi_official_candidate"])
 OWNERS = ["team:sme-kpi-office"]
 
@@ -40,31 +38,39 @@ def code_version() -> str:
         return "unknown"
 
 
-@dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(spec.name, asset=_guarded_asset(spec.table), blocking=spec.severity == "blocking",
-                             description=f"[{spec.severity}] {spec.table}: {spec.rule}")
-           for spec in QUALITY_CONFIG.checks],
-    can_subset=False,
-    pool="warehouse_writer",   # reads only, but DuckDB refuses even a reader while another process writes
-)
-def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    """Evaluates every configured check once; writes the audit report when the release is withheld."""
-    outcome = run_all(warehouse.warehouse, gx_docs_dir=run_dir(warehouse.reports_dir, context.run.run_id) / "gx_docs")
-    for result in outcome.results:
-        sample = result.failing_rows[:5]
-        yield dg.AssetCheckResult(
-            asset_key=_guarded_asset(result.table), check_name=result.name, passed=result.status == "passed",
-            severity=dg.AssetCheckSeverity.ERROR if result.severity == "blocking" else dg.AssetCheckSeverity.WARN,
-            description=result.error or result.rule,
-            metadata={"status": result.status, "observed": str(result.observed), "engine": result.engine,
-                      "failing_rows": result.failing_row_count or 0,
-                      "failing_sample": dg.MetadataValue.json([{k: str(v) for k, v in r.items()} for r in sample])})
-    blocking = [r.name for r in outcome.results if r.blocks_release]
-    if blocking:
-        withheld = ReleaseWithheld(blocking, f"blocking check(s) failed: {', '.join(blocking)}")
-        report = write_run_report(warehouse.reports_dir, context.run.run_id, warehouse.warehouse, outcome,
-                                  withheld=withheld, code_version=code_version())
-        context.log.error(f"KPI release withheld: {', '.join(blocking)}; report {report.html_path}")
+def build_quality_gate(config: QualityConfig) -> dg.AssetChecksDefinition:
+    """One multi-asset check evaluating every check of `config` once per run."""
+
+    @dg.multi_asset_check(
+        specs=[dg.AssetCheckSpec(spec.name, asset=_guarded_asset(spec.table), blocking=spec.severity == "blocking",
+                                 description=f"[{spec.severity}] {spec.table}: {spec.rule}")
+               for spec in config.checks],
+        can_subset=False,
+        pool="warehouse_writer",   # records its outcome in the warehouse, which DuckDB lets one process write
+    )
+    def quality_gate(context: dg.AssetCheckExecutionContext, settings: Settings):
+        """Evaluates every configured check on this run's load batches and records the outcome."""
+        run_id = context.run.run_id
+        outcome = run_all(settings.warehouse, batch_ids=[run_id], config=config,
+                          gx_docs_dir=run_dir(settings.reports, run_id) / "gx_docs")
+        record_outcome(settings.warehouse, run_id, outcome)
+        for result in outcome.results:
+            sample = result.failing_rows[:5]
+            yield dg.AssetCheckResult(
+                asset_key=_guarded_asset(result.table), check_name=result.name, passed=result.status == "passed",
+                severity=dg.AssetCheckSeverity.ERROR if result.severity == "blocking" else dg.AssetCheckSeverity.WARN,
+                description=result.error or result.rule,
+                metadata={"status": result.status, "observed": str(result.observed), "engine": result.engine,
+                          "failing_rows": result.failing_row_count or 0,
+                          "failing_sample": dg.MetadataValue.json([{k: str(v) for k, v in r.items()} for r in sample])})
+        blocking = [r.name for r in outcome.results if r.blocks_release]
+        if blocking:
+            withheld = ReleaseWithheld(blocking, f"blocking check(s) failed: {', '.join(blocking)}")
+            report = write_run_report(settings.reports, run_id, settings.warehouse, outcome, withheld=withheld,
+                                      batch_ids=[run_id], code_version=code_version())
+            context.log.error(f"KPI release withheld: {', '.join(blocking)}; report {report.html_path}")
+
+    return quality_gate
 
 
 @dg.asset(key=["kpi", "kpi_official"], deps=[CANDIDATE], group_name="kpi", owners=OWNERS, kinds={"duckdb"},
@@ -72,13 +78,16 @@ def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseRes
           description="Official KPI releases: append-only rows keyed by release_id, published only when every "
                       "blocking check passed; kpi.kpi_releases records inputs, code version, checks and a "
                       "content hash, and kpi.kpi_official_latest shows the newest release.")
-def kpi_official(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def kpi_official(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    outcome = recorded_outcome(settings.warehouse, context.run_id)
+    if outcome is None:
+        raise dg.Failure(description="the quality gate did not run in this run, so nothing may be published")
     try:
-        run = audit_and_publish(warehouse.warehouse, warehouse.reports_dir, context.run_id, code_version())
+        run = release_run(settings.warehouse, settings.reports, context.run_id, code_version(), outcome)
     except ReleaseWithheld as withheld:
         raise dg.Failure(description=f"KPI release withheld: {withheld.reason}",
                          metadata={"report": str(withheld.report_path)}) from withheld
-    counts = run.outcome.counts()
+    counts = outcome.counts()
     return dg.MaterializeResult(metadata={
         "release_id": run.release.release_id, "content_sha256": run.release.content_sha256,
         "checks_passed": counts["passed"], "checks_warned": counts["warned"], "checks_failed": counts["failed"],

@@ -5,7 +5,7 @@ holding the serving file open never blocks a run and never sees half a refresh.
 """
 import dagster as dg
 
-from orchestration.lib.resources import WarehouseResource
+from orchestration.settings import Settings
 from serving.kpi_report import build_kpi_report
 from serving.refresh import refresh_serving
 
@@ -16,8 +16,8 @@ OWNERS = ["team:sme-data-engineering"]
           owners=OWNERS, kinds={"duckdb", "parquet"}, pool="warehouse_writer",
           description="Read-only serving.duckdb and exports/<table>.parquet of every mart and KPI table, "
                       "refreshed atomically after each release.")
-def serving_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    summary = refresh_serving(warehouse.warehouse, warehouse.serving_path, warehouse.exports_dir)
+def serving_copy(settings: Settings) -> dg.MaterializeResult:
+    summary = refresh_serving(settings.warehouse, settings.serving, settings.exports)
     return dg.MaterializeResult(metadata={
         "serving_path": dg.MetadataValue.path(str(summary.serving_path)),
         "release_id": summary.release_id, "tables": len(summary.tables), "rows": summary.total_rows,
@@ -27,6 +27,6 @@ def serving_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.asset(key=["serving", "kpi_report"], deps=[serving_copy], group_name="serving", owners=OWNERS,
           kinds={"html"}, description="Standalone KPI progress report (reports/kpi.html) of the latest release.")
-def kpi_report(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    path = build_kpi_report(warehouse.serving_path, warehouse.reports_dir)
+def kpi_report(settings: Settings) -> dg.MaterializeResult:
+    path = build_kpi_report(settings.serving, settings.reports)
     return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(path))})

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import load_config
-from .results import jsonable
-from .warehouse import connect_readonly, fetch_dicts, table_exists
+from quality.checks.registry import load_config
+from quality.checks.results import jsonable
+from quality.warehouse import connect_readonly, fetch_dicts, table_exists
 
 
 @dataclass(frozen=True)

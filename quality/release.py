@@ -1,5 +1,5 @@
 """Write-audit-publish of the official KPIs: copies kpi.kpi_official_candidate into the append-only release tables
-once every blocking check has passed.
+once every blocking check of the run's recorded gate outcome has passed, and writes the run's report either way.
 
 Tables (created on first publish; code only ever inserts into them):
   kpi.kpi_official          release_id + the candidate's contract columns, one immutable set of rows per release
@@ -33,8 +33,10 @@ from pathlib import Path
 
 import duckdb
 
-from .config import QualityConfig, load_config
-from .results import CheckResult, GateOutcome, jsonable
+from .checks.registry import QualityConfig, load_config
+from .checks.results import CheckResult, GateOutcome, jsonable
+from .gate import ReleaseWithheld, gate_verdict
+from .report import RunReport, write_run_report
 
 RELEASE_COLUMNS = ("kpi_code", "region_code", "quarter", "actual", "target", "achievement_pct", "definition_version")
 LINEAGE_COLUMNS = ("kpi_code", "region_code", "quarter", "entity_type", "entity_id", "source_feed", "source_file",
@@ -60,16 +62,6 @@ create or replace view kpi.kpi_official_latest as
     select o.* from kpi.kpi_official o
     where o.release_id = (select release_id from kpi.kpi_releases order by release_seq desc limit 1);
 """
-
-
-class ReleaseWithheld(RuntimeError):
-    """Raised when the gate does not allow a release; failed_checks names the checks that stopped it."""
-
-    def __init__(self, failed_checks: Sequence[str], reason: str) -> None:
-        self.failed_checks = list(failed_checks)
-        self.reason = reason
-        self.report_path: Path | None = None      # set by pipeline.audit_and_publish once the report is written
-        super().__init__(f"release withheld: {reason}")
 
 
 @dataclass(frozen=True)
@@ -109,24 +101,6 @@ def content_hash(rows: Iterable[Sequence]) -> str:
                   canonical_number(pct), version or ""]
         digest.update(("\t".join(fields) + "\n").encode("utf-8"))
     return digest.hexdigest()
-
-
-def gate_verdict(check_results: Sequence[CheckResult], config: QualityConfig) -> GateOutcome:
-    """Raises ReleaseWithheld unless every configured blocking check ran and passed."""
-    outcome = GateOutcome(tuple(check_results))
-    ran = {r.name for r in check_results}
-    not_run = [c.name for c in config.checks if c.severity == "blocking" and c.name not in ran]
-    failed = [r.name for r in outcome.blocking_failures]
-    if failed or not_run:
-        parts = []
-        if failed:
-            parts.append("blocking check(s) failed: " + ", ".join(
-                f"{r.name} ({r.status}: {r.observed if r.status == 'failed' else r.error})"
-                for r in outcome.blocking_failures))
-        if not_run:
-            parts.append("blocking check(s) not run: " + ", ".join(not_run))
-        raise ReleaseWithheld(failed + not_run, "; ".join(parts))
-    return outcome
 
 
 def _input_files(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str] | None) -> list[dict]:
@@ -222,3 +196,29 @@ def latest_release(warehouse_path: str | Path) -> Release | None:
         return _existing_release(con, "true", []) if exists else None
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class PublishedRun:
+    release: Release
+    report: RunReport
+
+
+def release_run(warehouse_path: str | Path, reports_dir: str | Path, run_id: str, code_version: str,
+                outcome: GateOutcome) -> PublishedRun:
+    """Publish the candidate on the gate's outcome and write the run's report; when the gate withholds the
+    release, write the report and raise ReleaseWithheld (its .report_path points at the HTML)."""
+    try:
+        release = publish_release(warehouse_path, run_id, code_version, outcome.results)
+    except ReleaseWithheld as withheld:
+        report = write_run_report(reports_dir, run_id, warehouse_path, outcome, withheld=withheld,
+                                  batch_ids=_listed(outcome.batch_ids), code_version=code_version)
+        withheld.report_path = report.html_path
+        raise
+    report = write_run_report(reports_dir, run_id, warehouse_path, outcome, release=release,
+                              batch_ids=_listed(outcome.batch_ids), code_version=code_version)
+    return PublishedRun(release, report)
+
+
+def _listed(batch_ids: tuple[str, ...] | None) -> list[str] | None:
+    return list(batch_ids) if batch_ids is not None else None

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_CONFIG_PATH = Path(__file__).with_name("checks.yml")
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "checks.yml"
 SEVERITIES = ("blocking", "warning")
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .config import CheckSpec, Programme
+from .registry import CheckSpec, Programme
 from .results import MAX_FAILING_ROWS, CheckResult, jsonable
 
 # Columns that identify a failing row in each guarded table (GX reports them in unexpected_index_list).

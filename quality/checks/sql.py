@@ -11,9 +11,9 @@ from typing import Callable
 
 import duckdb
 
-from .config import CheckSpec, Programme
+from .registry import CheckSpec, Programme
 from .results import MAX_FAILING_ROWS, CheckResult
-from .warehouse import fetch_dicts, table_exists
+from quality.warehouse import fetch_dicts, table_exists
 
 CANDIDATE = "kpi.kpi_official_candidate"
 QUARTER_PATTERN = "^[0-9]{4}Q[1-4]$"

@@ -74,6 +74,7 @@ class CheckResult:
 @dataclass(frozen=True)
 class GateOutcome:
     results: tuple[CheckResult, ...]
+    batch_ids: tuple[str, ...] | None = None     # the load batches the audit checks looked at (None: all)
 
     @property
     def blocking_failures(self) -> tuple[CheckResult, ...]:
