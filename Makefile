@@ -9,12 +9,12 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-spark dev benchmark clean
+.PHONY: setup run test test-fast test-spark dev benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[generate,test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -28,6 +28,10 @@ run: setup
 test: setup
 	bash scripts/install-browser.sh
 	$(BIN)/pytest
+
+## test-fast: the edit loop, under a minute: no end-to-end pipelines, no dbt builds, no browser
+test-fast: setup
+	$(BIN)/pytest -m "not slow and not browser"
 
 ## test-spark: build the dbt project on DuckDB and on Spark 3.5 (local session), then compare every mart row by row
 test-spark:

@@ -47,7 +47,7 @@ def main() -> int:
         scratch = Path(scratch)
         landing = args.landing
         if landing is None:
-            from ingestion.generator import generate
+            from generator import generate
 
             landing = scratch / "landing"
             elapsed = timed(lambda: generate(landing, scale="national", months=args.months, progress=False))

@@ -6,6 +6,10 @@ Excel workbooks), funding/funding_YYYYMM.jsonl, and employment/국민연금공�
 named by the portal's posting date. `legacy_layout=True` writes the older form: CSV firm lists only and
 employment/nps_YYYYMM.csv with YYYYMM months, YYYYMMDD dates and 5-digit 시군구 codes. With `defects=True` a
 defects_manifest.json at the root names every injected defect.
+
+A package of its own beside `ingestion/`: it imports the feed contracts (`ingestion.contracts`) and nothing else
+of ingestion, so what it writes is held to the same contract the parsers read, and its own dependencies
+(numpy, tqdm) are the `generate` extra, not part of the runtime install.
 """
 from __future__ import annotations
 
@@ -14,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.generator.defects import MANIFEST_NAME, inject_defects
-from ingestion.generator.employment import write_employment_files
-from ingestion.generator.funding import (
+from generator.defects import MANIFEST_NAME, inject_defects
+from generator.employment import write_employment_files
+from generator.funding import (
     ProjectFirm, build_events, capital_project_firms, first_payments, write_funding_files,
 )
-from ingestion.generator.programme import Designations, designate, write_firm_files
-from ingestion.generator.reference import SCALES, Seeds, window_months
-from ingestion.generator.workplaces import WorkplacePool, build_pool
+from generator.programme import Designations, designate, write_firm_files
+from generator.reference import SCALES, Seeds, window_months
+from generator.workplaces import WorkplacePool, build_pool
 
 FEEDS = ("firms", "funding", "employment")
 NOT_SUPPORTED = np.iinfo(np.int64).max

@@ -18,11 +18,11 @@ import numpy as np
 
 from ingestion.contracts.employment import HEADER as EMPLOYMENT_HEADER
 from ingestion.contracts.funding import FIELDS
-from ingestion.generator.programme import (
+from generator.programme import (
     Designations, WrittenFile, batch_file_name, csv_text,
 )
-from ingestion.generator.reference import DESIGNATION_ROUNDS, Seeds
-from ingestion.normalise import brn_check_digit, format_brn
+from generator.reference import DESIGNATION_ROUNDS, Seeds
+from ingestion.contracts.identifiers import brn_check_digit, format_brn
 
 MANIFEST_NAME = "defects_manifest.json"
 ROW_QUARANTINED = "loaded_with_quarantine"

@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from ingestion.contracts.employment import HEADER, HEADER_LEGENDS
-from ingestion.generator.programme import WrittenFile
-from ingestion.generator.reference import Seeds, month_add, month_end
-from ingestion.generator.workplaces import (
+from generator.programme import WrittenFile
+from generator.reference import Seeds, month_add, month_end
+from generator.workplaces import (
     DIVISIONS, ENCODING, HEADS, METROPOLITAN, WorkplacePool, csv_quoted, dates_text, digits, encoded, join,
     moved_sigungu,
 )

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.contracts.funding import FIELDS
-from ingestion.generator.programme import Designations, ProgrammeFirm, WrittenFile, new_brn
-from ingestion.generator.reference import LAST_MONTH, GrowthProject, Scale, Seeds, month_add, month_end
-from ingestion.generator.workplaces import WorkplacePool, in_any_moved_sigungu
-from ingestion.normalise import format_brn
+from generator.programme import Designations, ProgrammeFirm, WrittenFile, new_brn
+from generator.reference import LAST_MONTH, GrowthProject, Scale, Seeds, month_add, month_end
+from generator.workplaces import WorkplacePool, in_any_moved_sigungu
+from ingestion.contracts.identifiers import format_brn
 
 TIMELINE_END = month_end(LAST_MONTH)
 REVERSAL_SHARE = 0.02

@@ -21,13 +21,13 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ingestion.contracts import firms as firms_contract
 from ingestion.contracts.firms import STAGES
-from ingestion.generator.reference import (
+from generator.reference import (
     DESIGNATION_ROUNDS, KEY_INDUSTRY_NAMES_KO, PROVISIONAL_CORE_INDUSTRIES, Scale, Seeds,
 )
-from ingestion.generator.workplaces import (
+from generator.workplaces import (
     DIVISIONS, LEGAL_FORMS, WorkplacePool, in_any_moved_sigungu, random_workplaces,
 )
-from ingestion.normalise import brn_check_digit, format_brn
+from ingestion.contracts.identifiers import brn_check_digit, format_brn
 
 FIRM_FILE_ENCODINGS = ("utf-8", "utf-8-sig", "cp949")
 DATE_STYLES = ("%Y-%m-%d", "%Y.%m.%d", "%Y%m%d")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ingestion.normalise import SEEDS_DIR
+from ingestion.contracts import SEEDS_DIR
 
 LAST_MONTH = dt.date(2026, 6, 1)           # the newest month every feed reaches
 # Months of the designation rounds (one batch file per region and round).

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.generator.reference import INDIVIDUAL_COVERAGE_FROM, Region, Scale, SigunguMove
+from generator.reference import INDIVIDUAL_COVERAGE_FROM, Region, Scale, SigunguMove
 
 ENCODING = "cp949"
 

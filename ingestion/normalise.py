@@ -12,17 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+from ingestion.contracts import SEEDS_DIR
+from ingestion.contracts.identifiers import brn_check_digit
 
-_BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 _NON_DIGITS = re.compile(r"\D")
-
-
-def brn_check_digit(first_nine: str) -> int:
-    """Check digit of a Korean business registration number from its first nine digits."""
-    digits = [int(ch) for ch in first_nine]
-    total = sum(d * w for d, w in zip(digits, _BRN_WEIGHTS)) + (digits[8] * 5) // 10
-    return (10 - total % 10) % 10
 
 
 def normalise_brn(value: str) -> str | None:
@@ -34,11 +27,6 @@ def normalise_brn(value: str) -> str | None:
     if len(digits) != 10 or brn_check_digit(digits[:9]) != int(digits[9]):
         return None
     return digits
-
-
-def format_brn(digits: str) -> str:
-    """XXX-XX-XXXXX, the way the number is printed."""
-    return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
 
 _DATE_FORMS = (

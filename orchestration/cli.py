@@ -17,7 +17,12 @@ from orchestration.settings import Settings
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from ingestion.generator import generate
+    try:
+        from generator import generate
+    except ImportError as missing:
+        print(f"sme-warehouse generate needs the generator's extra: pip install 'sme-warehouse[generate]' "
+              f"({missing})", file=sys.stderr)
+        return 2
 
     summary = generate(Path(args.out), scale=args.scale, seed=args.seed, months=args.months, defects=args.defects,
                        progress=not args.quiet, legacy_layout=args.legacy_layout)

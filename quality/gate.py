@@ -3,7 +3,7 @@ KPIs may be released, and records that outcome so the publish step reads it inst
 
     run_checks(warehouse_path, table="kpi.kpi_official_candidate")  -> list[CheckResult]   (one guarded table)
     run_all(warehouse_path, batch_ids=[...], gx_docs_dir=...)       -> GateOutcome         (every check)
-    record_outcome(warehouse_path, run_id, outcome)                 -> audit.gate_outcomes (once per run)
+    record_outcome(warehouse_path, run_id, outcome, candidate_sha)  -> audit.gate_outcomes (once per run)
     recorded_outcome(warehouse_path, run_id)                        -> GateOutcome | None
     gate_verdict(results, config)                                   -> raises ReleaseWithheld unless all pass
 
@@ -32,7 +32,8 @@ _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 OUTCOMES_DDL = """
 create schema if not exists audit;
 create table if not exists audit.gate_outcomes (
-    run_id varchar primary key, evaluated_at timestamp not null, batch_ids json, results json not null);
+    run_id varchar primary key, evaluated_at timestamp not null, batch_ids json, results json not null,
+    candidate_sha256 varchar);
 """
 
 
@@ -123,14 +124,16 @@ def gate_verdict(check_results: Sequence[CheckResult], config: QualityConfig) ->
     return outcome
 
 
-def record_outcome(warehouse_path: str | Path, run_id: str, outcome: GateOutcome) -> None:
-    """Store the run's gate outcome (the one evaluation of the run) for the publish step and the audit trail."""
+def record_outcome(warehouse_path: str | Path, run_id: str, outcome: GateOutcome,
+                   candidate_sha256: str | None) -> None:
+    """Store the run's gate outcome (the one evaluation of the run) for the publish step and the audit trail,
+    with the content hash of the candidate it judged, so publish can refuse a candidate rebuilt since."""
     with duckdb.connect(str(warehouse_path)) as con:
         con.execute(OUTCOMES_DDL)
-        con.execute("insert or replace into audit.gate_outcomes values (?, ?, ?, ?)",
+        con.execute("insert or replace into audit.gate_outcomes values (?, ?, ?, ?, ?)",
                     [run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
                      json.dumps(list(outcome.batch_ids)) if outcome.batch_ids is not None else None,
-                     json.dumps([r.to_dict() for r in outcome.results], ensure_ascii=False)])
+                     json.dumps([r.to_dict() for r in outcome.results], ensure_ascii=False), candidate_sha256])
 
 
 def recorded_outcome(warehouse_path: str | Path, run_id: str) -> GateOutcome | None:
@@ -138,9 +141,10 @@ def recorded_outcome(warehouse_path: str | Path, run_id: str) -> GateOutcome | N
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         if not table_exists(con, "audit.gate_outcomes"):
             return None
-        rows = con.execute("select batch_ids, results from audit.gate_outcomes where run_id = ?", [run_id]).fetchall()
+        rows = con.execute("select batch_ids, results, candidate_sha256 from audit.gate_outcomes where run_id = ?",
+                           [run_id]).fetchall()
     if not rows:
         return None
-    batch_ids, results = rows[0]
+    batch_ids, results, candidate_sha256 = rows[0]
     return GateOutcome(tuple(CheckResult(**r) for r in json.loads(results)),
-                       tuple(json.loads(batch_ids)) if batch_ids is not None else None)
+                       tuple(json.loads(batch_ids)) if batch_ids is not None else None, candidate_sha256)

@@ -37,6 +37,7 @@ from .checks.registry import QualityConfig, load_config
 from .checks.results import CheckResult, GateOutcome, jsonable
 from .gate import ReleaseWithheld, gate_verdict
 from .report import RunReport, write_run_report
+from .warehouse import table_exists
 
 RELEASE_COLUMNS = ("kpi_code", "region_code", "quarter", "actual", "target", "achievement_pct", "definition_version")
 LINEAGE_COLUMNS = ("kpi_code", "region_code", "quarter", "entity_type", "entity_id", "source_feed", "source_file",
@@ -130,11 +131,12 @@ def _existing_release(con: duckdb.DuckDBPyConnection, where: str, params: list) 
 
 def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
                     check_results: Sequence[CheckResult], batch_ids: Iterable[str] | None = None,
-                    *, config: QualityConfig | None = None) -> Release:
+                    *, config: QualityConfig | None = None, expected_sha256: str | None = None) -> Release:
     """Publishes kpi.kpi_official_candidate as a new release in one transaction, or raises ReleaseWithheld.
 
     batch_ids selects the load batches whose loaded files are recorded as the release's inputs (None: every
-    loaded file in audit.ingest_files, the warehouse being cumulative)."""
+    loaded file in audit.ingest_files, the warehouse being cumulative). expected_sha256, the content hash of the
+    candidate the gate judged, makes publishing refuse a candidate that changed since (another run's dbt step)."""
     config = config or load_config()
     outcome = gate_verdict(check_results, config)
     batch_ids = list(batch_ids) if batch_ids is not None else None
@@ -148,6 +150,10 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
             if not rows:
                 raise ReleaseWithheld(["candidate_not_empty"], "kpi.kpi_official_candidate is empty")
             sha = content_hash(rows)
+            if expected_sha256 is not None and sha != expected_sha256:
+                raise ReleaseWithheld([], "kpi.kpi_official_candidate changed after this run's gate judged it "
+                                          f"(content {sha[:12]}… where the gate saw {expected_sha256[:12]}…): another "
+                                          "run rebuilt it, so this run publishes nothing")
             retried = _existing_release(con, "run_id = ?", [run_id])
             if retried is not None:
                 if retried.content_sha256 != sha:
@@ -187,13 +193,21 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
                    previous.release_id if previous else None, previous is None or previous.content_sha256 != sha)
 
 
+def candidate_content_hash(warehouse_path: str | Path) -> str | None:
+    """The content hash the candidate would be released under now, or None when there is no candidate."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        if not table_exists(con, "kpi.kpi_official_candidate"):
+            return None
+        rows = con.execute(f"""select {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate
+                               order by kpi_code, region_code, quarter""").fetchall()
+    return content_hash(rows) if rows else None
+
+
 def latest_release(warehouse_path: str | Path) -> Release | None:
     """The newest release, or None when nothing was ever published."""
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        exists = con.execute("""select count(*) from information_schema.tables
-                                where table_schema = 'kpi' and table_name = 'kpi_releases'""").fetchall()[0][0]
-        return _existing_release(con, "true", []) if exists else None
+        return _existing_release(con, "true", []) if table_exists(con, "kpi.kpi_releases") else None
     finally:
         con.close()
 
@@ -209,7 +223,8 @@ def release_run(warehouse_path: str | Path, reports_dir: str | Path, run_id: str
     """Publish the candidate on the gate's outcome and write the run's report; when the gate withholds the
     release, write the report and raise ReleaseWithheld (its .report_path points at the HTML)."""
     try:
-        release = publish_release(warehouse_path, run_id, code_version, outcome.results)
+        release = publish_release(warehouse_path, run_id, code_version, outcome.results,
+                                  expected_sha256=outcome.candidate_sha256)
     except ReleaseWithheld as withheld:
         report = write_run_report(reports_dir, run_id, warehouse_path, outcome, withheld=withheld,
                                   batch_ids=_listed(outcome.batch_ids), code_version=code_version)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,18 @@ code version <span class="mono">{_e(data['code_version'])}</span> · batches {_e
 """
 
 
+def write_text_atomically(target: Path, text: str) -> Path:
+    """Replace `target` with `text` in one rename, so a reader (a browser, a web server) never sees half a page."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
 def write_run_report(reports_dir: str | Path, run_id: str, warehouse_path: str | Path, outcome: GateOutcome, *,
                      release: Release | None = None, withheld: ReleaseWithheld | None = None,
                      batch_ids: list[str] | None = None, code_version: str | None = None) -> RunReport:
@@ -214,10 +227,8 @@ def write_run_report(reports_dir: str | Path, run_id: str, warehouse_path: str |
     docs_index = "gx_docs/index.html" if (folder / "gx_docs" / "index.html").exists() else None
     data = build_report_data(run_id, warehouse_path, outcome, release=release, withheld=withheld,
                              batch_ids=batch_ids, code_version=code_version, gx_docs_index=docs_index)
-    json_path = folder / "quality.json"
-    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    html_path = folder / "quality.html"
-    html_path.write_text(render_html(data), encoding="utf-8")
+    json_path = write_text_atomically(folder / "quality.json", json.dumps(data, ensure_ascii=False, indent=2))
+    html_path = write_text_atomically(folder / "quality.html", render_html(data))
     return RunReport(json_path, html_path, rebuild_index(reports_dir))
 
 
@@ -251,7 +262,4 @@ def rebuild_index(reports_dir: str | Path) -> Path:
 <th>passed</th><th>warnings</th><th>blocking failures</th></tr>{rows}</table>
 </body></html>
 """
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    index = reports_dir / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
+    return write_text_atomically(reports_dir / "index.html", page)

@@ -67,7 +67,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.generator import generate
+from generator import generate
 from ingestion.loader import load_landing
 from ingestion.raw_zone import export_raw_zone
 

@@ -20,7 +20,6 @@ Where the numbers come from, and why there are two sources:
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from quality.report import run_folder_name
+from quality.report import run_folder_name, write_text_atomically
 from quality.warehouse import fetch_dicts, table_exists
 from serving import kpi_charts
 
@@ -198,12 +197,4 @@ def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | P
         quality_link=quality_link, quality_exists=(reports_dir / quality_link).is_file(),
         generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(sep=" ")[:19])
 
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    target = reports_dir / REPORT_NAME
-    temporary = target.with_name(f".{REPORT_NAME}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(page, encoding="utf-8")
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    return write_text_atomically(reports_dir / REPORT_NAME, page)

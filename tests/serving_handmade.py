@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.normalise import brn_check_digit
+from ingestion.contracts.identifiers import brn_check_digit
 from quality.release import DDL as PUBLISH_DDL
 from quality.release import RELEASE_COLUMNS, content_hash
 

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,11 +21,13 @@ import duckdb
 import pytest
 
 from ingestion.loader import load_landing
-from ingestion.normalise import brn_check_digit
+from ingestion.contracts.identifiers import brn_check_digit
 from tests.handmade import write_employment, write_firms, write_funding
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
-DBT = REPO / ".venv" / "bin" / "dbt"
+DBT = Path(sys.executable).parent / "dbt"     # the dbt of the interpreter running the tests
 PROJECT = REPO / "dbt_project"
 
 

@@ -17,13 +17,14 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-DBT = REPO / ".venv" / "bin" / "dbt"
+DBT = Path(sys.executable).parent / "dbt"     # the dbt of the interpreter running the tests
 PROJECT = REPO / "dbt_project"
 PACKAGE = "sme_warehouse"
 

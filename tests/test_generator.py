@@ -20,9 +20,9 @@ import pytest
 from ingestion.contracts import employment as employment_contract
 from ingestion.contracts import firms as firms_contract
 from ingestion.contracts.funding import FIELDS, KINDS, PROGRAM_CODES
-from ingestion.generator import generate
-from ingestion.generator.reference import SCALES, Seeds
-from ingestion.generator.workplaces import csv_quoted, encoded
+from generator import generate
+from generator.reference import SCALES, Seeds
+from generator.workplaces import csv_quoted, encoded
 from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 GANGWON_CHANGE = dt.date(2023, 6, 11)
@@ -364,6 +364,7 @@ def test_regional_skew_and_heavy_tailed_sizes(demo):
     assert np.percentile(sizes, 99) > 5 * np.median(sizes)
 
 
+@pytest.mark.slow
 def test_gunwi_workplaces_move_from_gyeongbuk_to_daegu_on_2023_07_01(demo):
     out, _, _ = demo
     def gunwi(month: str) -> Counter:
@@ -564,6 +565,7 @@ def test_without_defects_there_is_no_manifest_and_every_row_is_valid(tmp_path):
         assert all(int(row[_column("가입자수")]) >= 0 for row in _csv_rows(path)[1:])
 
 
+@pytest.mark.slow
 def test_one_national_month_has_about_600k_workplaces(tmp_path):
     summary = generate(tmp_path, scale="national", months=1, progress=False)
     assert summary["programme_firms"] == 10_300
@@ -600,3 +602,19 @@ def test_legacy_layout_writes_the_older_form_of_the_same_data(demo, tmp_path):
     spaced = [h for path in (tmp_path / "employment").iterdir() for h in [_csv_rows(path)[0]]
               if any(name.startswith(" ") for name in h)]
     assert spaced and all(sum(name.startswith(" ") for name in h) < len(h) - 1 for h in spaced)
+
+
+def test_the_generator_imports_the_feed_contracts_and_nothing_else_of_ingestion():
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "generator"
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    from_ingestion = {name for name in imported if name.split(".")[0] == "ingestion"}
+    assert from_ingestion and all(name.startswith("ingestion.contracts") for name in from_ingestion), from_ingestion
+    assert not {name for name in imported if name.split(".")[0] in ("orchestration", "quality", "serving")}

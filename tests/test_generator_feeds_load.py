@@ -4,8 +4,10 @@ import json
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from ingestion.loader import load_landing
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

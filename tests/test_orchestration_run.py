@@ -11,9 +11,11 @@ import duckdb
 import pytest
 
 from ingestion.files import data_month_of_file
-from ingestion.generator import generate
+from generator import generate
 from orchestration.cli import main
 from orchestration.settings import REPO_ROOT as REPO, Settings
+
+pytestmark = pytest.mark.slow
 
 
 def settings_for(root):
@@ -119,7 +121,6 @@ def outputs(folder: Path) -> dict[str, tuple[int, int]]:
             for p in folder.rglob("*") if p.is_file()} if folder.exists() else {}
 
 
-@pytest.mark.slow
 def test_two_warehouses_side_by_side_touch_only_their_own_outputs_and_the_ui_sees_the_cli_run(published, tmp_path):
     """`--warehouse FILE` alone puts every output beside FILE; the run is recorded in that folder's Dagster
     instance, where `make dev` (the webserver on the same DAGSTER_HOME) finds it, its materialisations and checks."""

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ASSET_GRAPH_QUERY = """
 {
   assetNodes {

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.loader import ensure_schema
-from ingestion.normalise import brn_check_digit
+from ingestion.contracts.identifiers import brn_check_digit
 from quality.checks.registry import load_config
 
 REPO = Path(__file__).resolve().parents[1]

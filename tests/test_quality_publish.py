@@ -8,9 +8,8 @@ import duckdb
 import pytest
 
 from quality.checks.registry import load_config
-from quality.gate import run_all
-from quality.gate import ReleaseWithheld
-from quality.release import canonical_number, latest_release, publish_release
+from quality.gate import ReleaseWithheld, record_outcome, recorded_outcome, run_all
+from quality.release import candidate_content_hash, canonical_number, latest_release, publish_release, release_run
 from tests.test_quality_fixtures import BATCH, FILES, build_clean_warehouse, execute, links_frame, replace_rows
 
 CANDIDATE = "kpi.kpi_official_candidate"
@@ -127,3 +126,16 @@ def test_missing_blocking_check_results_withhold(clean):
 def test_canonical_numbers():
     assert [canonical_number(v) for v in (None, 3.0, -0.0, 12.5, 1 / 3, 280)] == ["", "3", "0", "12.5", "0.333333",
                                                                                   "280"]
+
+
+def test_publish_refuses_a_candidate_another_run_rebuilt_after_this_runs_gate(clean, tmp_path):
+    # Run A's gate judges the candidate; run B's dbt step then rebuilds it before A publishes.
+    record_outcome(clean, "run-A", run_all(clean, batch_ids=[BATCH]), candidate_content_hash(clean))
+    execute(clean, f"update {CANDIDATE} set definition_version = 'v2' where kpi_code = 'collaboration_models'")
+    with pytest.raises(ReleaseWithheld, match="changed after this run's gate judged it"):
+        release_run(clean, tmp_path / "reports", "run-A", "abc1234", recorded_outcome(clean, "run-A"))
+    assert latest_release(clean) is None
+    # Run B's own gate saw what it built, so B publishes it.
+    record_outcome(clean, "run-B", run_all(clean, batch_ids=[BATCH]), candidate_content_hash(clean))
+    published = release_run(clean, tmp_path / "reports", "run-B", "abc1234", recorded_outcome(clean, "run-B"))
+    assert published.release.run_id == "run-B" and published.release.content_sha256 == candidate_content_hash(clean)

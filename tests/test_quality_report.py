@@ -79,6 +79,7 @@ def test_withheld_run_report_names_the_check_near_the_top(warehouse, tmp_path):
     assert index.index("run-002") < index.index("run-001")          # newest first
 
 
+@pytest.mark.browser
 def test_a_reader_of_the_withheld_report_sees_the_failed_check_and_the_withheld_release(warehouse, tmp_path):
     reports = tmp_path / "reports"
     execute(warehouse, "delete from kpi.kpi_official_candidate where region_code = '26'")

@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, inspect, text
 from serving.refresh import refresh_serving
 from tests.serving_handmade import HandmadeWarehouse, build_warehouse, publish_next_release
 
+pytestmark = pytest.mark.slow
+
 # The warehouse writer: a separate process committing small transactions in a loop, as the loader does.
 WRITER = textwrap.dedent("""
     import sys, time, pathlib, duckdb

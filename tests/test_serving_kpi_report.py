@@ -15,6 +15,8 @@ from serving.refresh import refresh_serving
 from tests.browser import chromium
 from tests.serving_handmade import HandmadeWarehouse, build_warehouse
 
+pytestmark = pytest.mark.browser
+
 CHARTS = 12            # 9 KPI trajectories, regional bars, region x stage heat map, DiD by programme
 
 

@@ -5,6 +5,11 @@ The parser, the loader and the sample-feed generator all import these modules, s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+# The dbt seeds are the single home of reference data (regions, their codes and aliases); the normalisers and the
+# sample-feed generator read the same CSV files.
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_file", "VARCHAR NOT NULL"),     # path relative to the landing folder

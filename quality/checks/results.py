@@ -75,6 +75,7 @@ class CheckResult:
 class GateOutcome:
     results: tuple[CheckResult, ...]
     batch_ids: tuple[str, ...] | None = None     # the load batches the audit checks looked at (None: all)
+    candidate_sha256: str | None = None          # content hash of the candidate the checks saw, once recorded
 
     @property
     def blocking_failures(self) -> tuple[CheckResult, ...]:

@@ -14,7 +14,7 @@ from orchestration.lib.dbt import KPI_FRESHNESS
 from orchestration.settings import REPO_ROOT, Settings
 from quality.checks.registry import QualityConfig
 from quality.gate import ReleaseWithheld, record_outcome, recorded_outcome, run_all
-from quality.release import release_run
+from quality.release import candidate_content_hash, release_run
 from quality.report import run_dir, write_run_report
 
 CANDIDATE = dg.AssetKey(["kpi", "kpi_official_candidate"])
@@ -53,7 +53,7 @@ def build_quality_gate(config: QualityConfig) -> dg.AssetChecksDefinition:
         run_id = context.run.run_id
         outcome = run_all(settings.warehouse, batch_ids=[run_id], config=config,
                           gx_docs_dir=run_dir(settings.reports, run_id) / "gx_docs")
-        record_outcome(settings.warehouse, run_id, outcome)
+        record_outcome(settings.warehouse, run_id, outcome, candidate_content_hash(settings.warehouse))
         for result in outcome.results:
             sample = result.failing_rows[:5]
             yield dg.AssetCheckResult(
