@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.connections import connect
 from ingestion.contracts import FeedContract
 from ingestion.contracts import employment, firms, funding
 from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
@@ -127,7 +128,7 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
     landing_dir = Path(landing_dir)
     summary = LoadSummary(batch_id or new_batch_id())
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse_path)) as con:
+    with connect(warehouse_path) as con:
         ensure_schema(con)
         wanted = {Path(p).resolve() for p in paths} if paths is not None else None
         for feed in feeds:

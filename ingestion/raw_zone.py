@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.connections import connect
+
 WHOLE_TABLES = ("firms", "funding")
 PARTITIONED_TABLE = "employment"
 PARTITION_COLUMN = "data_month"
@@ -39,7 +41,7 @@ def export_raw_zone(warehouse_path: str | Path, raw_zone_dir: str | Path, months
     raw_zone.mkdir(parents=True, exist_ok=True)
     wanted_months = None if months is None else sorted({_month_start(text) for text in months})
     result: dict = {}
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with connect(warehouse_path, read_only=True) as con:
         for table in WHOLE_TABLES:
             result[table] = _export_whole_table(con, table, raw_zone / table)
         result[PARTITIONED_TABLE] = _export_months(con, raw_zone / PARTITIONED_TABLE, wanted_months)

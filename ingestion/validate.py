@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.connections import connect
 from ingestion.contracts import employment, firms
 from ingestion.files import decode
 from ingestion.loader import CONTRACTS, ensure_schema, load_file, new_batch_id
@@ -101,7 +102,7 @@ def _files(paths: list[Path]) -> list[Path]:
 def validate(paths: list[Path], feed: str | None = None) -> ValidationReport:
     """What ingestion would do with each file (folders are searched for feed files), writing nothing."""
     report = ValidationReport()
-    with duckdb.connect(":memory:") as con:
+    with connect() as con:
         ensure_schema(con)
         batch = new_batch_id()
         for path in _files([Path(p) for p in paths]):

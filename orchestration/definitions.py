@@ -32,7 +32,7 @@ def _definitions(settings_json: str) -> dg.Definitions:
     settings = Settings.model_validate_json(settings_json)
     return dg.Definitions(
         assets=[raw_firms, raw_funding, raw_employment,
-                build_dbt_assets(prepared_manifest(settings.dbt_target), settings.dbt_target),
+                build_dbt_assets(prepared_manifest(settings.dbt_target, settings.dbt_vars()), settings.dbt_target),
                 kpi_official, serving_copy, kpi_report],
         asset_checks=[build_quality_gate(load_config())],
         jobs=[warehouse_job, employment_monthly_job, feed_job],

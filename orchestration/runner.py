@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 import dagster as dg
 import duckdb
 
+from ingestion.connections import connect
 from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS
-from orchestration.settings import Settings
+from orchestration.lib.fingerprint import landing_fingerprint
+from orchestration.rerun import record_run
+from orchestration.settings import Settings, dbt_target
 from quality.warehouse import table_exists
 
 
@@ -28,12 +31,18 @@ class RunOutcome:
     figures: dict[str, int] = field(default_factory=dict)
     tables_built: list[str] = field(default_factory=list)
     release: str = "none"
+    release_id: str | None = None
+    startup_seconds: float | None = None      # from the process start to the first step
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [f"run {self.run_id}: {'succeeded' if self.success else 'FAILED'}"]
         lines += [f"  {name}: {value}" for name, value in self.figures.items()]
         lines.append(f"  tables built: {len(self.tables_built)}")
         lines.append(f"  KPI release published: {self.release}")
+        if self.startup_seconds is not None:
+            lines.append(f"  seconds: start-up {self.startup_seconds:.1f}, "
+                         + ", ".join(f"{step} {seconds:.1f}" for step, seconds in self.step_seconds.items()))
         for step, message in zip(self.failed_steps, self.failure_messages):
             lines.append(f"  failed step {step}: {message}")
         return "\n".join(lines)
@@ -56,14 +65,14 @@ def _open_read_only(path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
     """A read-only connection, waiting briefly for a writer that is still shutting down (a failed dbt run's)."""
     for attempt in range(attempts):
         try:
-            return duckdb.connect(str(path), read_only=True)
+            return connect(path, read_only=True)
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.5)
 
 
-def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str], str]:
+def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str], tuple[str, str] | None]:
     with _open_read_only(settings.warehouse) as con:
         files, read, loaded, quarantined = con.execute(
             "SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
@@ -75,14 +84,27 @@ def _figures(settings: Settings, run_id: str) -> tuple[dict[str, int], list[str]
             "WHERE table_schema NOT IN ('raw', 'audit') ORDER BY 1, 2").fetchall()]   # what the run left built
     figures = {"files seen this run": files, "rows read": read, "rows loaded": loaded,
                "rows quarantined": quarantined}
-    return figures, tables, (f"{release[0]} (content sha256 {release[1][:12]}…)" if release else "none")
+    return figures, tables, release
 
 
-def run_warehouse(settings: Settings, log_level: str = "WARNING") -> RunOutcome:
+def _step_seconds(entries) -> dict[str, float]:
+    """Wall seconds of each step, from its start event to its success or failure event, in start order."""
+    started, seconds = {}, {}
+    for entry in entries:
+        event = entry.dagster_event
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            seconds[event.step_key] = entry.timestamp - started.get(event.step_key, entry.timestamp)
+    return {step: seconds[step] for step in started if step in seconds}
+
+
+def run_warehouse(settings: Settings, log_level: str = "WARNING", started_at: float | None = None) -> RunOutcome:
     """Materialise every asset in this process, recording the run in the data folder's Dagster instance."""
     from orchestration.definitions import build_definitions
     from orchestration.instance import instance_for
 
+    landing_before = landing_fingerprint(settings.landing)
     defs = build_definitions(settings)
     job = defs.resolve_job_def("warehouse_job")
     partition_range = employment_partition_range(settings)
@@ -96,10 +118,20 @@ def run_warehouse(settings: Settings, log_level: str = "WARNING") -> RunOutcome:
     with instance_for(settings) as instance:
         result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+        entries = [entry for entry in instance.all_logs(result.run_id) if entry.dagster_event is not None]
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    first_step = min((entry.timestamp for entry in entries
+                      if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START), default=None)
     outcome = RunOutcome(success=result.success, run_id=result.run_id,
                          failed_steps=[e.step_key for e in failures],
-                         failure_messages=[_root_cause(e.step_failure_data.error) for e in failures])
+                         failure_messages=[_root_cause(e.step_failure_data.error) for e in failures],
+                         startup_seconds=first_step - started_at if started_at and first_step else None,
+                         step_seconds=_step_seconds(entries))
     if settings.warehouse.exists():
-        outcome.figures, outcome.tables_built, outcome.release = _figures(settings, result.run_id)
+        outcome.figures, outcome.tables_built, release = _figures(settings, result.run_id)
+        if release:
+            outcome.release_id = release[0]
+            outcome.release = f"{release[0]} (content sha256 {release[1][:12]}…)"
+    if outcome.success and outcome.release_id:
+        record_run(settings, dbt_target(), landing_before, outcome.release_id)
     return outcome

@@ -18,6 +18,7 @@ environment except `resolve`, which reads it.
 """
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +39,11 @@ _OUTPUTS = {
     "dbt_target_dir": ("SME_DBT_TARGET_DIR", "dbt_target"),
     "dagster_home": ("SME_DAGSTER_HOME", "dagster"),
 }
+
+
+def dbt_target() -> str:
+    """The dbt target: duckdb, or spark / spark_thrift when SME_DBT_TARGET says so (the profile reads it too)."""
+    return os.environ.get("SME_DBT_TARGET", "duckdb")
 
 
 class Settings(dg.ConfigurableResource):
@@ -100,6 +106,7 @@ class Settings(dg.ConfigurableResource):
     def instance_dir(self) -> Path:
         return Path(self.dagster_home)
 
-    def dbt_vars(self) -> dict[str, str]:
-        """What dbt needs to know of these settings, passed as `--vars` (the profile reads the warehouse path)."""
-        return {"warehouse_path": self.warehouse_path, "raw_zone_dir": self.raw_zone_dir}
+    def dbt_vars(self) -> str:
+        """What dbt needs to know of these settings, as the JSON of `--vars` (the profile reads the warehouse
+        path). Parsing and building pass the same text, so dbt's partial parsing stays valid between them."""
+        return json.dumps({"warehouse_path": self.warehouse_path, "raw_zone_dir": self.raw_zone_dir}, sort_keys=True)

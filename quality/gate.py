@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
+from ingestion.connections import connect
 from .checks.registry import CheckSpec, QualityConfig, load_config
 from .checks.results import CheckResult, GateOutcome
 from .checks.sql import SQL_KINDS, SqlCheckContext
@@ -128,7 +128,7 @@ def record_outcome(warehouse_path: str | Path, run_id: str, outcome: GateOutcome
                    candidate_sha256: str | None) -> None:
     """Store the run's gate outcome (the one evaluation of the run) for the publish step and the audit trail,
     with the content hash of the candidate it judged, so publish can refuse a candidate rebuilt since."""
-    with duckdb.connect(str(warehouse_path)) as con:
+    with connect(warehouse_path) as con:
         con.execute(OUTCOMES_DDL)
         con.execute("insert or replace into audit.gate_outcomes values (?, ?, ?, ?, ?)",
                     [run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -138,7 +138,7 @@ def record_outcome(warehouse_path: str | Path, run_id: str, outcome: GateOutcome
 
 def recorded_outcome(warehouse_path: str | Path, run_id: str) -> GateOutcome | None:
     """The gate outcome recorded for a run, or None when the gate did not run in it."""
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with connect(warehouse_path, read_only=True) as con:
         if not table_exists(con, "audit.gate_outcomes"):
             return None
         rows = con.execute("select batch_ids, results, candidate_sha256 from audit.gate_outcomes where run_id = ?",

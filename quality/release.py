@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.connections import connect
 from .checks.registry import QualityConfig, load_config
 from .checks.results import CheckResult, GateOutcome, jsonable
 from .gate import ReleaseWithheld, gate_verdict
@@ -140,7 +141,7 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
     config = config or load_config()
     outcome = gate_verdict(check_results, config)
     batch_ids = list(batch_ids) if batch_ids is not None else None
-    con = duckdb.connect(str(warehouse_path))
+    con = connect(warehouse_path)
     try:
         con.execute(DDL)
         con.begin()
@@ -195,7 +196,7 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
 
 def candidate_content_hash(warehouse_path: str | Path) -> str | None:
     """The content hash the candidate would be released under now, or None when there is no candidate."""
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with connect(warehouse_path, read_only=True) as con:
         if not table_exists(con, "kpi.kpi_official_candidate"):
             return None
         rows = con.execute(f"""select {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate
@@ -205,7 +206,7 @@ def candidate_content_hash(warehouse_path: str | Path) -> str | None:
 
 def latest_release(warehouse_path: str | Path) -> Release | None:
     """The newest release, or None when nothing was ever published."""
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = connect(warehouse_path, read_only=True)
     try:
         return _existing_release(con, "true", []) if table_exists(con, "kpi.kpi_releases") else None
     finally:

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.connections import connect
+
 
 def connect_readonly(warehouse_path: str | Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(warehouse_path), read_only=True)
+    return connect(warehouse_path, read_only=True)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:

@@ -28,6 +28,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from ingestion.connections import connect
 from quality.report import run_folder_name, write_text_atomically
 from quality.warehouse import fetch_dicts, table_exists
 from serving import kpi_charts
@@ -175,7 +176,7 @@ def _environment() -> jinja2.Environment:
 def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | Path) -> Path:
     """Writes <reports_dir>/kpi.html for the latest published release and returns its path."""
     reports_dir = Path(reports_dir)
-    con = duckdb.connect(str(warehouse_or_serving_path), read_only=True)
+    con = connect(warehouse_or_serving_path, read_only=True)
     try:
         release = _latest_release(con)
         quarter = release["quarter"]

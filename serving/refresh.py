@@ -28,6 +28,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.connections import connect
+
 SERVED_SCHEMAS = ("marts", "kpi")      # copied and exported as Parquet
 LABEL_SCHEMAS = ("ref",)               # copied for labels (region and KPI names), not exported
 META_TABLE = "meta.serving_refresh"
@@ -139,7 +141,7 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
     with _temporary_files() as temporaries:
         temp_db = _temp_sibling(serving_path, ".tmp")
         temporaries += [temp_db, Path(f"{temp_db}.wal")]
-        con = duckdb.connect()
+        con = connect()
         try:
             con.execute(f"attach {duckdb_literal(warehouse_path)} as warehouse (read_only)")
             con.execute(f"attach {duckdb_literal(temp_db)} as serving")

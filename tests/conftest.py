@@ -12,4 +12,5 @@ def dbt_manifest():
     from orchestration.lib.dbt import prepared_manifest
     from orchestration.settings import Settings
 
-    return prepared_manifest(Settings.resolve().dbt_target)
+    settings = Settings.resolve()
+    return prepared_manifest(settings.dbt_target, settings.dbt_vars())

@@ -22,7 +22,7 @@ def settings_for(root):
     return Settings.resolve(data_dir=root, landing=root / "landing", environ={})
 
 
-def run_cli(settings, monkeypatch=None) -> int:
+def run_cli(settings) -> int:
     return main(["run", "--data-dir", settings.data_dir, "--landing", settings.landing_dir])
 
 
@@ -37,8 +37,7 @@ def published(tmp_path_factory, dbt_manifest):
     """One clean run of the demo feeds (with the generator's defects, which must not block a release)."""
     settings = settings_for(tmp_path_factory.mktemp("run"))
     generate(settings.landing, scale="demo", seed=11, defects=True, progress=False)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        assert run_cli(settings, monkeypatch) == 0
+    assert run_cli(settings) == 0
     return settings
 
 
@@ -60,15 +59,15 @@ def test_a_clean_run_publishes_a_release_with_its_report_serving_copy_and_export
     assert national["leading_firms"] > 0 and national["crisis_centre_regions"] == 12
 
 
-def test_the_same_inputs_reproduce_the_same_content_hash(published, monkeypatch, tmp_path):
+def test_the_same_inputs_reproduce_the_same_content_hash(published, tmp_path):
     again = settings_for(tmp_path)
     shutil.copytree(published.landing, again.landing)
-    assert run_cli(again, monkeypatch) == 0
+    assert run_cli(again) == 0
     assert releases(again)[0][2] == releases(published)[0][2]
 
 
 def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_previous_one(
-        published, monkeypatch, capsys, tmp_path):
+        published, capsys, tmp_path):
     # The next delivery renames every workplace (a broken NPS extract): linkage collapses below its floor.
     damaged = settings_for(tmp_path)
     shutil.copytree(published.landing, damaged.landing)
@@ -79,7 +78,7 @@ def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_
                                 enumerate(line.split(",") for line in lines[1:])]
         path.write_bytes(("\n".join(renamed) + "\n").encode("cp949"))
     before = releases(damaged)
-    assert run_cli(damaged, monkeypatch) == 1
+    assert run_cli(damaged) == 1
     printed = capsys.readouterr().out
     assert "FAILED" in printed and "quality_gate" in printed
     assert releases(damaged) == before
@@ -92,7 +91,7 @@ def test_a_blocking_failure_withholds_the_release_names_the_check_and_keeps_the_
 
 
 def test_a_month_redelivered_with_a_third_of_its_workplaces_missing_withholds_the_release(
-        published, monkeypatch, tmp_path):
+        published, tmp_path):
     # The portal posts a "corrected" last month that lost 40 % of its rows: it replaces the month, and the
     # month-on-month workplace count check stops the release.
     damaged = settings_for(tmp_path)
@@ -104,7 +103,7 @@ def test_a_month_redelivered_with_a_third_of_its_workplaces_missing_withholds_th
     correction = last.with_name("국민연금공단_국민연금 가입 사업장 내역_20991231.csv")
     correction.write_bytes(("\n".join(kept) + "\n").encode("cp949"))
     before = releases(damaged)
-    assert run_cli(damaged, monkeypatch) == 1
+    assert run_cli(damaged) == 1
     assert releases(damaged) == before
     with duckdb.connect(str(damaged.warehouse), read_only=True) as con:
         assert con.execute("SELECT status, superseded_by FROM audit.ingest_files WHERE file_path = ? "
@@ -135,7 +134,7 @@ def test_two_warehouses_side_by_side_touch_only_their_own_outputs_and_the_ui_see
     assert outputs(Path(published.data_dir)) == first_before
     assert outputs(REPO / "data") == checkout_data_before
     beside = {p.name for p in other.parent.iterdir()}
-    assert {"warehouse.duckdb", "serving.duckdb", "exports", "raw_zone", "reports", "dbt_target", "dagster"} <= beside
+    assert {"warehouse.duckdb", "serving.duckdb", "exports", "reports", "dbt_target", "dagster"} <= beside
     with duckdb.connect(str(other), read_only=True) as con:
         [(run_id,)] = con.execute("SELECT run_id FROM kpi.kpi_releases").fetchall()
 
@@ -173,9 +172,20 @@ def test_explain_lists_the_firms_and_source_rows_behind_a_published_number(publi
     assert {s["entity_id"] for s in answer["sources"]} == firms
 
 
+def test_a_rerun_with_nothing_new_says_so_and_publishes_nothing(published, capsys):
+    before = releases(published)
+    assert run_cli(published) == 0
+    assert capsys.readouterr().out.startswith("nothing new: ")
+    assert releases(published) == before
+
+
 def test_a_bi_tool_reads_the_serving_copy_while_a_pipeline_run_writes_the_warehouse(published):
+    import os
     import subprocess
     import sys
+
+    touched = next((published.landing / "firms").iterdir())
+    os.utime(touched)           # a file seen again (same content, new time): the run goes through every step
 
     from sqlalchemy import create_engine, text
 

@@ -98,3 +98,12 @@ def test_the_ui_serves_the_whole_asset_graph_with_checks_partitions_sensor_and_s
     assert [s["name"] for s in repository["sensors"]] == ["landing_sensor"]
     assert [(s["name"], s["cronSchedule"]) for s in repository["schedules"]] == [
         ("employment_monthly_schedule", "0 6 25 * *")]
+
+
+def test_an_instance_runs_one_warehouse_run_at_a_time_and_one_writer_step(tmp_path):
+    from orchestration.instance import instance_for
+    from orchestration.settings import Settings
+
+    with instance_for(Settings.resolve(data_dir=tmp_path)) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1

@@ -1,1 +1,1 @@
-"""Code shared by the Dagster definitions: resources and the dbt translator."""
+"""Code shared by the Dagster definitions: the dbt project and its translator, and the fingerprints of a run."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,16 +19,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.fingerprint import project_fingerprint
+from orchestration.settings import DBT_PROJECT_DIR, dbt_target
 
 _LAYER_OWNERS = {"kpi": ["team:sme-kpi-office"], "marts": ["team:sme-data-engineering"]}
 # KPIs are released monthly, after the NPS file due on the 25th: warn after 35 days without a refresh, fail after 45.
 KPI_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=45), warn_window=dt.timedelta(days=35))
-
-
-def dbt_target() -> str:
-    """The dbt target: duckdb, or spark / spark_thrift when SME_DBT_TARGET says so (the profile reads it too)."""
-    return os.environ.get("SME_DBT_TARGET", "duckdb")
 
 
 @functools.cache
@@ -39,12 +34,18 @@ def dbt_project(target_dir: Path) -> DbtProject:
 
 
 @functools.cache
-def prepared_manifest(target_dir: Path) -> Path:
-    """Parse the dbt project into `<target_dir>/manifest.json` once per process (partial parsing keeps the
-    next process's parse cheap), with the interpreter's own dbt."""
+def prepared_manifest(target_dir: Path, dbt_vars: str) -> Path:
+    """`<target_dir>/manifest.json`, parsed with the interpreter's own dbt and the run's `--vars` once per
+    process, and not at all when the manifest there was prepared from the same project, target and vars (their
+    fingerprint sits beside it)."""
     project = dbt_project(target_dir)
+    stamp = Path(target_dir) / "manifest.fingerprint"
+    fingerprint = f"{project_fingerprint(dbt_target())} {dbt_vars}"
+    if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return project.manifest_path
     (DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
-     .cli(["parse", "--quiet"], target_path=project.target_path, raise_on_error=True).wait())
+     .cli(["parse", "--quiet", "--vars", dbt_vars], target_path=project.target_path, raise_on_error=True).wait())
+    stamp.write_text(fingerprint)
     return project.manifest_path
 
 

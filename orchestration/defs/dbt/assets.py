@@ -7,21 +7,20 @@ through a pool: on DuckDB the `warehouse_writer` pool (one writing process per f
 `spark_metastore` pool (a session target's Derby metastore admits one dbt process at a time).
 """
 
-import json
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.lib.dbt import WarehouseTranslator, dbt_project, dbt_target
-from orchestration.settings import Settings
+from orchestration.lib.dbt import WarehouseTranslator, dbt_project
+from orchestration.settings import Settings, dbt_target
 
 
 def build_dbt_assets(manifest: Path, target_dir: Path) -> dg.AssetsDefinition:
     @dbt_assets(manifest=manifest, project=dbt_project(target_dir), dagster_dbt_translator=WarehouseTranslator(),
                 pool="spark_metastore" if dbt_target().startswith("spark") else "warehouse_writer")
     def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
-        build = ["build", "--vars", json.dumps(settings.dbt_vars())]
+        build = ["build", "--vars", settings.dbt_vars()]
         yield from dbt.cli(build, context=context, target_path=settings.dbt_target).stream()
 
     return warehouse_dbt_models

@@ -1,6 +1,8 @@
 """Raw-feed assets: thin wrappers that call `ingestion.loader` and report what it did.
 
-Each load also refreshes the feed's part of the Parquet raw zone, which the dbt models read on Spark.
+On a Spark target each load also refreshes what changed in the Parquet raw zone (the months it loaded, the
+small firm and funding tables), which the dbt models read there; on DuckDB nothing reads the raw zone, so
+nothing is exported.
 Asset keys equal the tables they write (`raw/firms`, `raw/funding`, `raw/employment`), so the dbt sources that
 read those tables line up with them. Employment is partitioned by data month: a file belongs to the month its
 rows state (자료생성년월), whatever its name; the portal names files by the day they were posted.
@@ -11,19 +13,21 @@ import dagster as dg
 from ingestion.files import data_month_of_file, discover
 from ingestion.loader import CONTRACTS, LoadSummary, load_landing
 from ingestion.raw_zone import export_raw_zone
-from orchestration.settings import Settings
+from orchestration.settings import Settings, dbt_target
 
 EMPLOYMENT_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2021-01-01")
 OWNERS = ["team:sme-data-engineering"]
 
 
-def load_and_export(settings: Settings, feed: str, batch_id: str, paths=None,
-                    months: list[str] | None = None) -> dg.MaterializeResult:
-    """Load the feed's files, then refresh its part of the Parquet raw zone (what Spark reads)."""
+def load_and_export(settings: Settings, feed: str, batch_id: str, paths=None) -> dg.MaterializeResult:
+    """Load the feed's files; on a Spark target, export the raw-zone partitions of what changed."""
     summary = load_landing(settings.landing, settings.warehouse, feeds=[feed], paths=paths, batch_id=batch_id)
-    exported = export_raw_zone(settings.warehouse, settings.raw_zone, months=months or [])
     result = load_result(summary)
-    result.metadata["raw_zone_rows"] = exported[feed]["rows"]
+    changed = [f for f in summary.files if f.status in ("loaded", "loaded_with_quarantine")]
+    if changed and dbt_target().startswith("spark"):
+        months = sorted({f.data_month for f in changed if f.data_month})
+        exported = export_raw_zone(settings.warehouse, settings.raw_zone, months=months)
+        result.metadata["raw_zone_rows"] = exported[feed]["rows"]
     return result
 
 
@@ -76,4 +80,4 @@ def raw_employment(context: dg.AssetExecutionContext, settings: Settings) -> dg.
         context.log.warning(f"{path.name} states no data month (자료생성년월): it is recorded as rejected")
     context.log.info(f"{len(files)} employment files for {window.start:%Y-%m}..{window.end:%Y-%m} (exclusive end)")
     files += monthless
-    return load_and_export(settings, "employment", context.run_id, paths=files, months=sorted(months))
+    return load_and_export(settings, "employment", context.run_id, paths=files)
