@@ -42,9 +42,12 @@ dev: setup
 	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance $(DATA_DIR)) SME_DATA_DIR=$(abspath $(DATA_DIR)) \
 		SME_LANDING_DIR=$(abspath $(LANDING)) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-## benchmark: ingestion speed on national-scale employment files against DuckDB's own read
+## benchmark: ingestion against DuckDB's read and a pandas peer, then a national build of $(MONTHS) months against
+## the DuckDB floor, with its monthly increment and a rerun with nothing new (figures and ratios, not tests)
+MONTHS ?= 12
 benchmark: setup
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/national.py --months $(MONTHS)
 
 clean:
 	rm -rf $(DATA_DIR) dbt_project/target dbt_project/logs metastore_db spark-warehouse derby.log
