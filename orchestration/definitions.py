@@ -39,6 +39,9 @@ def _definitions(settings_json: str) -> dg.Definitions:
         schedules=[employment_monthly_schedule],
         sensors=[landing_sensor],
         resources={"settings": settings, "dbt": dbt_resource(settings.dbt_target)},
+        # One process per run, not per step: the warehouse's steps run one at a time anyway (one DuckDB writer),
+        # and a step process would pay the start-up of Dagster, dbt and the definitions again.
+        executor=dg.in_process_executor,
     )
 
 

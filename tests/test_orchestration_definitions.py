@@ -81,3 +81,8 @@ def test_kpi_assets_carry_a_freshness_window(defs):
     for key in (["kpi", "kpi_official_candidate"], ["kpi", "kpi_official"]):
         policy = graph.get(dg.AssetKey(key)).freshness_policy
         assert policy is not None and policy.fail_window.to_timedelta().days == 45, key
+
+
+def test_runs_launched_from_the_ui_execute_their_steps_in_one_process(defs):
+    assert {defs.resolve_job_def(name).executor_def.name for name in
+            ("warehouse_job", "employment_monthly_job", "feed_job")} == {"in_process"}
