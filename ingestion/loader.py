@@ -218,7 +218,7 @@ def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, 
                            if any(row)]
             except FileRejected:
                 records = [(None, None)]       # nothing inside can be read: the file itself is the one record
-            _quarantine_records(con, records, rel_path, contract, exc.reason, str(exc))
+            _quarantine_records(con, records, rel_path, contract, exc.reason, str(exc).removeprefix(f"{rel_path}: "))
             return _Parsed(len(records), None, None, exc.reason, str(exc))
     preferred = employment.ENCODING if contract is employment.CONTRACT else "utf-8"
     decoded = decode(data, preferred)
