@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -19,7 +20,9 @@ _SOURCE_SUFFIXES = (".py", ".sql", ".yml", ".yaml", ".csv", ".json", ".j2")
 _NOT_SOURCES = ("target", "logs", "__pycache__", "dbt_packages")
 
 
+@functools.cache
 def project_fingerprint(dbt_target: str) -> str:
+    """Taken once per process: a run is judged by the code it started with."""
     digest = hashlib.sha256(dbt_target.encode())
     for folder in _SOURCE_FOLDERS:
         for path in sorted((REPO_ROOT / folder).rglob("*")):
