@@ -107,3 +107,76 @@ def test_an_instance_runs_one_warehouse_run_at_a_time_and_one_writer_step(tmp_pa
     with instance_for(Settings.resolve(data_dir=tmp_path)) as instance:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+
+
+def test_two_runs_launched_from_the_ui_run_one_after_the_other_and_each_release_is_what_its_gate_judged(tmp_path):
+    """Two warehouse runs submitted together through the webserver: the instance queues the second until the
+    first is done, and each release's content is the candidate its own gate judged, from the inputs it records."""
+    import duckdb
+
+    from generator import generate
+    from orchestration.instance import prepare_instance_home
+    from orchestration.runner import employment_partition_range
+    from orchestration.settings import Settings
+
+    settings = Settings.resolve(data_dir=tmp_path / "data", landing=tmp_path / "landing", environ={})
+    generate(settings.landing, scale="demo", seed=5, months=14, progress=False)
+    home = prepare_instance_home(settings)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "SME_DATA_DIR": settings.data_dir,
+           "SME_LANDING_DIR": settings.landing_dir}
+    start, end = employment_partition_range(settings)
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-m",
+                               "orchestration.definitions"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with running_webserver(env) as port:
+            [repository] = graphql(port, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name "
+                                         "location { name } } } } }")["repositoriesOrError"]["nodes"]
+            params = {"selector": {"repositoryLocationName": repository["location"]["name"],
+                                   "repositoryName": repository["name"], "jobName": "warehouse_job"},
+                      "executionMetadata": {"tags": [{"key": "dagster/asset_partition_range_start", "value": start},
+                                                     {"key": "dagster/asset_partition_range_end", "value": end}]},
+                      "runConfigData": {}}
+            launched = []
+            for _ in range(2):
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql", headers={"Content-Type": "application/json"},
+                    data=json.dumps({"query": LAUNCH, "variables": {"params": params}}).encode())
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    answer = json.load(response)["data"]["launchRun"]
+                assert answer["__typename"] == "LaunchRunSuccess", answer
+                launched.append(answer["run"]["runId"])
+            deadline = time.monotonic() + 900
+            while True:
+                runs = {r["runId"]: r for r in graphql(port, "{ runsOrError { ... on Runs { results { runId status "
+                                                             "startTime endTime } } } }")["runsOrError"]["results"]}
+                if all(runs[r]["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in launched):
+                    break
+                assert time.monotonic() < deadline, runs
+                time.sleep(5)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+    first, second = sorted((runs[r] for r in launched), key=lambda r: r["startTime"])
+    assert first["status"] == second["status"] == "SUCCESS", (first, second)
+    assert second["startTime"] >= first["endTime"]            # queued, not interleaved
+    with duckdb.connect(settings.warehouse_path, read_only=True) as con:
+        released = con.execute("""
+            SELECT r.run_id, r.content_sha256, g.candidate_sha256, json_array_length(r.input_files)
+            FROM kpi.kpi_releases r JOIN audit.gate_outcomes g USING (run_id) ORDER BY r.release_seq""").fetchall()
+        loaded = con.execute("SELECT count(*) FROM audit.ingest_files WHERE status IN ('loaded', "
+                             "'loaded_with_quarantine')").fetchone()[0]
+    assert [run_id for run_id, *_ in released] == [first["runId"], second["runId"]]
+    assert all(content == judged for _, content, judged, _ in released)
+    assert all(files == loaded for *_, files in released)
