@@ -75,7 +75,9 @@ landing, warehouse = Path(os.environ["SME_LANDING_DIR"]), Path(os.environ["SME_W
 raw_zone = Path(os.environ["SME_RAW_ZONE_DIR"])
 if sys.argv[1] == "first":
     generate(landing, scale="demo", seed=42, progress=False)
-newest_file = sorted((landing / "employment").glob("nps_*.csv"))[-1].resolve()
+# Employment files sort by name in data-month order in either layout (published names carry posting dates,
+# which keep the months' order).
+newest_file = sorted((landing / "employment").glob("*.csv"))[-1].resolve()
 if sys.argv[1] == "first":
     summary = load_landing(landing, warehouse,
                            paths=[p for p in landing.rglob("*") if p.is_file() and p.resolve() != newest_file])
@@ -115,6 +117,8 @@ step "compare duckdb and spark results"
 status=0
 "$VENV/bin/python" "$REPO/scripts/compare_engines.py" \
     --duckdb "$SME_WAREHOUSE_PATH" --spark-warehouse "$SME_SPARK_WAREHOUSE_DIR" \
-    --table staging.stg_employment__workplace_months --table intermediate.int_workplace_months || status=$?
+    --table staging.stg_employment__workplace_months --table intermediate.int_workplace_months \
+    --table intermediate.int_workplace_chains --table intermediate.int_program_effect_firms \
+    --table intermediate.int_program_effects || status=$?
 step "done"
 exit "$status"
