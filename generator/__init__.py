@@ -5,7 +5,8 @@
 Excel workbooks), funding/funding_YYYYMM.jsonl, and employment/국민연금공단_국민연금 가입 사업장 내역_YYYYMMDD.csv
 named by the portal's posting date. `legacy_layout=True` writes the older form: CSV firm lists only and
 employment/nps_YYYYMM.csv with YYYYMM months, YYYYMMDD dates and 5-digit 시군구 codes. With `defects=True` a
-defects_manifest.json at the root names every injected defect.
+defects_manifest.json at the root names every injected defect; effects_manifest.json at the root always states
+the employment effects the generator plants (generator.effects).
 
 A package of its own beside `ingestion/`: it imports the feed contracts (`ingestion.contracts`) and nothing else
 of ingestion, so what it writes is held to the same contract the parsers read, and its own dependencies
@@ -20,27 +21,26 @@ import numpy as np
 
 from generator.defects import MANIFEST_NAME, inject_defects
 from generator.employment import write_employment_files
+from generator.effects import MANIFEST_NAME as EFFECTS_MANIFEST_NAME
+from generator.effects import PLANTED_PROGRAMME, LatentPaths, month_index, planted_from, write_manifest
 from generator.funding import (
     ProjectFirm, build_events, capital_project_firms, first_payments, write_funding_files,
 )
 from generator.programme import Designations, designate, write_firm_files
-from generator.reference import SCALES, Seeds, window_months
+from generator.reference import DESIGNATION_ROUNDS, SCALES, Seeds, window_months
 from generator.workplaces import WorkplacePool, build_pool
 
 FEEDS = ("firms", "funding", "employment")
-NOT_SUPPORTED = np.iinfo(np.int64).max
 
 
-def _supported_from(pool: WorkplacePool, designations: Designations, project_firms: list[ProjectFirm],
-                    first_paid: dict[str, dt.date], months: list[dt.date]) -> np.ndarray:
-    """Per workplace, the window month index from which it grows faster (its first payment), else never."""
-    supported_from = np.full(len(pool), NOT_SUPPORTED, dtype=np.int64)
-    start = months[0]
-    for firm in [*designations.firms, *project_firms]:
-        paid = first_paid.get(firm.brn)
-        if firm.workplace is not None and paid is not None:
-            supported_from[firm.workplace] = (paid.year - start.year) * 12 + paid.month - start.month
-    return supported_from
+def _enrolled_through_designation(pool: WorkplacePool, designations: Designations,
+                                  project_firms: list[ProjectFirm], months: list[dt.date]) -> None:
+    """Programme workplaces are enrolled when the first designation round opens; from then on they withdraw at the
+    ordinary hazard (their exit month, drawn from the window start, is counted from that round instead)."""
+    shift = max(0, month_index(months, DESIGNATION_ROUNDS[0]))
+    workplaces = [firm.workplace for firm in designations.firms if firm.workplace is not None]
+    workplaces += [firm.workplace for firm in project_firms]
+    pool.exit[np.array(workplaces, dtype=np.int64)] += shift
 
 
 def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | None = None,
@@ -64,8 +64,9 @@ def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | N
         folder = out_dir / feed
         if folder.exists() and any(folder.iterdir()):
             raise FileExistsError(f"{folder} already holds files; generate into an empty landing folder")
-    if (out_dir / MANIFEST_NAME).exists():
-        raise FileExistsError(f"{out_dir / MANIFEST_NAME} already exists; generate into an empty landing folder")
+    for manifest_name in (MANIFEST_NAME, EFFECTS_MANIFEST_NAME):
+        if (out_dir / manifest_name).exists():
+            raise FileExistsError(f"{out_dir / manifest_name} already exists; generate into an empty landing folder")
     for feed in FEEDS:
         (out_dir / feed).mkdir(parents=True, exist_ok=True)
 
@@ -77,12 +78,16 @@ def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | N
     pool = build_pool(stream(1), seeds.regions, seeds.sigungu_moves, settings, window)
     designations, pool = designate(stream(2), seeds, settings, pool)
     project_firms = capital_project_firms(stream(8), seeds, settings, pool, designations)
+    _enrolled_through_designation(pool, designations, project_firms, window)
+    paths = LatentPaths(stream(10), pool, window)
     written = {"firms": write_firm_files(stream(3), seeds, designations, out_dir, legacy_layout)}
-    events = build_events(stream(4), seeds, settings, designations, project_firms)
+    events = build_events(stream(4), seeds, settings, designations, project_firms, paths)
     written["funding"] = write_funding_files(stream(6), events, window, out_dir)
-    supported_from = _supported_from(pool, designations, project_firms, first_payments(events), window)
-    written["employment"] = write_employment_files(stream(7), seed, seeds, pool, supported_from, window, out_dir,
+    workplaces_by_brn = {firm.brn: firm.workplace for firm in designations.firms if firm.workplace is not None}
+    planted_start = planted_from(len(pool), workplaces_by_brn, first_payments(events, PLANTED_PROGRAMME), window)
+    written["employment"] = write_employment_files(stream(7), seed, seeds, paths, planted_start, window, out_dir,
                                                    progress, legacy_layout)
+    effects = write_manifest(out_dir)
     manifest = inject_defects(stream(9), seeds, designations, out_dir, written) if defects else []
 
     defect_counts: dict[str, int] = {}
@@ -98,4 +103,5 @@ def generate(out_dir: Path, scale: str = "demo", seed: int = 42, months: int | N
         "files": {feed: len(files) for feed, files in written.items()},
         "rows": {feed: sum(f.rows for f in files) for feed, files in written.items()},
         "defects": defect_counts,
+        "effects": effects,
     }

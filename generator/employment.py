@@ -1,7 +1,7 @@
 """The employment feed: the NPS enrolled-workplace file, one CP949 CSV per month, written as the public file is.
 
-Subscriber counts evolve month by month (own drift plus noise, faster after a firm's first programme payment);
-new and lost subscribers add up to the change. Each month is built as whole pyarrow columns of CP949 bytes and
+Subscriber counts follow each workplace's latent path (generator.effects.LatentPaths: own drift plus noise), plus
+the planted programme's effect after its first payment; new and lost subscribers add up to the change. Each month is built as whole pyarrow columns of CP949 bytes and
 written with one call, so a national month of ~600,000 rows takes a couple of seconds.
 
 The published layout (the default) is the portal's: the file named by its posting date
@@ -22,15 +22,14 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from ingestion.contracts.employment import HEADER, HEADER_LEGENDS
+from generator.effects import LatentPaths, planted_jobs
 from generator.programme import WrittenFile
 from generator.reference import Seeds, month_add, month_end
 from generator.workplaces import (
-    DIVISIONS, ENCODING, HEADS, METROPOLITAN, WorkplacePool, csv_quoted, dates_text, digits, encoded, join,
+    DIVISIONS, ENCODING, HEADS, METROPOLITAN, csv_quoted, dates_text, digits, encoded, join,
     moved_sigungu,
 )
 
-SUPPORT_EFFECT = 0.0075     # extra monthly log growth of a supported firm from its first payment
-MONTHLY_NOISE = 0.04        # standard deviation of a workplace's monthly log-size shock
 TURNOVER = 0.02             # share of last month's subscribers replaced within the month
 PUBLISHED_NAME = "국민연금공단_국민연금 가입 사업장 내역_{posted:%Y%m%d}.csv"
 LEGACY_NAME = "nps_{month:%Y%m}.csv"
@@ -93,11 +92,13 @@ class OldCode:
 class EmploymentWriter:
     """Simulates subscribers of the whole workplace pool and writes one month file at a time."""
 
-    def __init__(self, seeds: Seeds, pool: WorkplacePool, supported_from: np.ndarray, months: list[dt.date],
+    def __init__(self, seeds: Seeds, paths: LatentPaths, planted_start: np.ndarray, months: list[dt.date],
                  legacy_layout: bool):
-        order = np.argsort(pool.file_rank, kind="stable")
-        self.pool = pool.subset(order)
-        self.supported_from = supported_from[order]
+        order = np.argsort(paths.pool.file_rank, kind="stable")
+        self.pool = paths.pool.subset(order)
+        self.order = order
+        self.paths = paths
+        self.planted_start = planted_start[order]
         self.months = months
         self.seeds = seeds
         self.legacy_layout = legacy_layout
@@ -115,8 +116,7 @@ class EmploymentWriter:
             for move in seeds.sigungu_moves
         ]
         self._static_columns()
-        self.log_size = self.pool.log_size.copy()
-        self.last_count = np.maximum(1, np.rint(np.exp(self.log_size))).astype(np.int64)
+        self.last_count = np.maximum(1, np.rint(np.exp(self.pool.log_size))).astype(np.int64)
 
     def _static_columns(self) -> None:
         p, seeds = self.pool, self.seeds
@@ -166,9 +166,9 @@ class EmploymentWriter:
         """Simulate month `index` and return the file's bytes and its data row count."""
         p = self.pool
         month = self.months[index]
-        self.log_size += p.drift + rng.normal(0, MONTHLY_NOISE, len(p)) \
-            + SUPPORT_EFFECT * (self.supported_from <= index)
-        count_now = np.maximum(1, np.rint(np.exp(self.log_size))).astype(np.int64)
+        log_size = self.paths.log_size[index][self.order].astype(np.float64)
+        expected = np.exp(log_size) + planted_jobs(self.planted_start, index)
+        count_now = np.maximum(1, np.rint(expected)).astype(np.int64)
         rows = np.flatnonzero((p.entry <= index) & (p.exit >= index))
         withdrawing = p.exit[rows] == index
         subscribers = np.where(withdrawing, 0, count_now[rows])
@@ -222,12 +222,12 @@ def _concatenated(lines: pa.Array) -> bytes:
     return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
 
 
-def write_employment_files(rng: np.random.Generator, seed: int, seeds: Seeds, pool: WorkplacePool,
-                           supported_from: np.ndarray, months: list[dt.date], out_dir: Path,
+def write_employment_files(rng: np.random.Generator, seed: int, seeds: Seeds, paths: LatentPaths,
+                           planted_start: np.ndarray, months: list[dt.date], out_dir: Path,
                            progress: bool, legacy_layout: bool) -> list[WrittenFile]:
     """One file per month, named and formatted in the published layout (or the legacy one); the 자료생성년월 form
     and the header spacing vary by file."""
-    writer = EmploymentWriter(seeds, pool, supported_from, months, legacy_layout)
+    writer = EmploymentWriter(seeds, paths, planted_start, months, legacy_layout)
     n = len(months)
     # Every draw is made in either layout, so both layouts simulate the same subscribers.
     plain_months = set(rng.choice(n, round(n * PLAIN_MONTH_SHARE), replace=False).tolist())

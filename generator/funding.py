@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.contracts.funding import FIELDS
+from generator.effects import SELECTED_PROGRAMMES, LatentPaths, selection_factor
 from generator.programme import Designations, ProgrammeFirm, WrittenFile, new_brn
 from generator.reference import LAST_MONTH, GrowthProject, Scale, Seeds, month_add, month_end
 from generator.workplaces import WorkplacePool, in_any_moved_sigungu
@@ -40,8 +41,8 @@ class Programme:
 
 # GP300, LEAD and SUPRA, COLLAB are handled on their own (projects, leading stage, consortia).
 OPEN_PROGRAMMES = (
-    Programme("TALENT", {"잠재": 0.6, "예비": 0.65, "선도": 0.7}, (6, 36), 1, 2_500_000, (("voucher", 1.0),)),
     Programme("EXPORT", {"잠재": 0.25, "예비": 0.35, "선도": 0.45}, (2, 8), 2, 8_000_000, (("voucher", 1.0),)),
+    Programme("TALENT", {"잠재": 0.6, "예비": 0.65, "선도": 0.7}, (6, 36), 1, 2_500_000, (("voucher", 1.0),)),
     Programme("NETLOAN", {"잠재": 0.12, "예비": 0.18, "선도": 0.2}, (1, 3), 3, 300_000_000, (("loan", 1.0),)),
     Programme("CRISIS", {"잠재": 0.06, "예비": 0.05, "선도": 0.03}, (1, 2), 2, 150_000_000, (("loan", 1.0),)),
     Programme("STRUCT", {"잠재": 0.04, "예비": 0.05, "선도": 0.05}, (2, 4), 2, 60_000_000,
@@ -64,7 +65,7 @@ class ProjectFirm:
 def capital_project_firms(rng: np.random.Generator, seeds: Seeds, scale: Scale, pool: WorkplacePool,
                           designations: Designations) -> list[ProjectFirm]:
     """Draw the capital-area GP300 firms from the pool's established corporate workplaces, larger ones likelier,
-    the same number in each capital region; like programme workplaces they stay enrolled through the window."""
+    the same number in each capital region; like every workplace they may withdraw."""
     per_region = max(3, round(scale.programme_firms * CAPITAL_PROJECT_FIRM_SHARE))
     moved = in_any_moved_sigungu(pool, seeds.regions, seeds.sigungu_moves)
     established = pool.corporate & (pool.entry == 0) & ~pool.born_in_window & ~pool.construction_site & ~moved
@@ -76,7 +77,6 @@ def capital_project_firms(rng: np.random.Generator, seeds: Seeds, scale: Scale, 
         candidates = np.flatnonzero(established & (pool.region == position))
         weights = np.exp(0.8 * pool.log_size[candidates])
         chosen = np.sort(rng.choice(candidates, per_region, replace=False, p=weights / weights.sum()))
-        pool.exit[chosen] = np.iinfo(np.int32).max
         firms += [ProjectFirm(new_brn(rng, int(pool.prefix6[i]), taken), region.code, int(i)) for i in chosen]
     return firms
 
@@ -133,9 +133,11 @@ def _days_after(rng: np.random.Generator, day: dt.date, low: int, high: int) -> 
     return day + dt.timedelta(days=int(rng.integers(low, high)))
 
 
-def _firm_events(rng: np.random.Generator, designations: Designations, seeds: Seeds,
+def _firm_events(rng: np.random.Generator, designations: Designations, seeds: Seeds, paths: LatentPaths,
                  firm: ProgrammeFirm) -> list[Event]:
-    """A firm's payments: GP300 project, leading-firm support once it leads, and the open programmes."""
+    """A firm's payments: GP300 project, leading-firm support once it leads, and the open programmes. The planted
+    and the zero-effect programme select on pre-growth (generator.effects), and a firm may take only one of
+    them (drawn by a coin)."""
     stage_dates = designations.stage_dates(firm)
     first_designated = stage_dates[0][1]
     final_stage = stage_dates[-1][0]
@@ -153,10 +155,14 @@ def _firm_events(rng: np.random.Generator, designations: Designations, seeds: Se
                                    150_000_000 if supra else 90_000_000,
                                    (("rnd", 1.0),) if supra else (("rnd", 0.6), ("grant", 0.4)),
                                    "SUPRA" if supra else "LEAD")
+    excluded = SELECTED_PROGRAMMES - {sorted(SELECTED_PROGRAMMES)[int(rng.integers(0, len(SELECTED_PROGRAMMES)))]}
     for programme in OPEN_PROGRAMMES:
-        if rng.random() < programme.share[final_stage]:
+        draw = rng.random()
+        start = _days_after(rng, first_designated, 30, 300)
+        share = programme.share[final_stage] * selection_factor(paths, programme.code, firm.workplace, start)
+        if programme.code not in excluded and draw < share:
             low, high = programme.instalments
-            events += _instalments(rng, firm.brn, stop, _days_after(rng, first_designated, 30, 300),
+            events += _instalments(rng, firm.brn, stop, start,
                                    int(rng.integers(low, high + 1)), programme.every_months, programme.median_krw,
                                    programme.kinds, programme.code)
     return events
@@ -189,11 +195,11 @@ def _consortium_events(rng: np.random.Generator, designations: Designations, cou
 
 
 def build_events(rng: np.random.Generator, seeds: Seeds, scale: Scale, designations: Designations,
-                 project_firms: list[ProjectFirm]) -> list[Event]:
+                 project_firms: list[ProjectFirm], paths: LatentPaths) -> list[Event]:
     """Every funding event of the programme timeline, with ids assigned in payment order."""
     payments: list[Event] = []
     for firm in designations.firms:
-        payments += _firm_events(rng, designations, seeds, firm)
+        payments += _firm_events(rng, designations, seeds, paths, firm)
     for project_firm in project_firms:
         projects = _open_projects(seeds, project_firm.region)
         project = projects[rng.integers(0, len(projects))]
@@ -214,11 +220,11 @@ def build_events(rng: np.random.Generator, seeds: Seeds, scale: Scale, designati
     return events
 
 
-def first_payments(events: list[Event]) -> dict[str, dt.date]:
-    """Date of each firm's first payment (the start of support)."""
+def first_payments(events: list[Event], program_code: str) -> dict[str, dt.date]:
+    """Date of each firm's first payment of a programme (the start of that support)."""
     first: dict[str, dt.date] = {}
     for event in events:
-        if event.reverses is None and event.brn not in first:
+        if event.reverses is None and event.program_code == program_code and event.brn not in first:
             first[event.brn] = event.paid_on
     return first
 

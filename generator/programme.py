@@ -129,8 +129,8 @@ def designate(rng: np.random.Generator, seeds: Seeds, scale: Scale,
               pool: WorkplacePool) -> tuple[Designations, WorkplacePool]:
     """Choose the programme firms, their stages and dates; returns the designations and the pool with twins added.
 
-    Programme workplaces never withdraw from NPS in the window, and their NPS name is a variant of the name the
-    agency writes: another legal form, sometimes other spacing, capitals for Latin names. Construction sites,
+    Programme workplaces withdraw from NPS like any other workplace (so leaving the file is no sign of support), and
+    their NPS name is a variant of the name the agency writes: another legal form, sometimes other spacing, capitals for Latin names. Construction sites,
     names with a comma and workplaces of a moved 시군구 are left out, so every firm links on its own region's code.
     """
     regions = seeds.regions
@@ -143,7 +143,6 @@ def designate(rng: np.random.Generator, seeds: Seeds, scale: Scale,
                               & ~pool.construction_site & ~pool.comma & ~moved)
     weights = np.exp(0.8 * pool.log_size[eligible]) * _division_preference(pool.division[eligible])
     chosen = np.sort(rng.choice(eligible, total - n_unmatched, replace=False, p=weights / weights.sum()))
-    pool.exit[chosen] = np.iinfo(np.int32).max
     _favour_manufacturing(rng, pool, chosen)
 
     absent = random_workplaces(rng, regions, n_unmatched, True, np.zeros(n_unmatched, dtype=np.int64),

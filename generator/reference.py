@@ -45,6 +45,10 @@ class Scale:
 SCALES = {
     "demo": Scale("demo", 2_600, 280, 120, 24, 4, 8, 40),
     "national": Scale("national", 600_000, 7_000, 3_000, 280, 20, 80, 60),
+    # Three times the demo programme in a larger file with 64 months (history from 2021-03): enough participations,
+    # comparison workplaces in the exact matching cells and 24 months of history before the first payments to
+    # evaluate programme outcomes (tests/test_program_effects.py).
+    "evaluation": Scale("evaluation", 80_000, 840, 360, 72, 12, 24, 64),
 }
 
 # How the agencies write the key industries in 주력산업 (Korean), by the industry_id of ref_key_industries.csv.

@@ -82,6 +82,8 @@ COMMA_NAME_SHARE = 0.01          # corporate names written "HEAD, TAIL"
 MOVED_SIGUNGU_SHARE = 0.06       # of the old region's workplaces, placed in a 시군구 that later moved
 
 EXIT_HAZARD = 0.006       # monthly probability that a workplace withdraws
+GROWER_SHARE = 0.2        # workplaces on a fast-growth path (whose history shows it)
+GROWER_DRIFT = 0.02       # their extra monthly log growth
 BIRTH_RATE = 0.0075       # new corporate workplaces per month, relative to the starting population
 INDIVIDUAL_SHARE = 0.09   # individual workplaces among those enrolled once they are covered
 REREGISTERED_BEFORE = np.datetime64("2015-01-01")   # re-registrations happened before any window starts
@@ -255,13 +257,14 @@ def random_workplaces(rng: np.random.Generator, regions: tuple[Region, ...], n: 
     span = (REREGISTERED_BEFORE - covered_from[again]).astype(int)
     reregistered[again] = covered_from[again] + (rng.random(again.sum()) * span).astype(int)
 
+    drift = rng.normal(0.001, 0.004, n) + GROWER_DRIFT * (rng.random(n) < GROWER_SHARE)
     latin = corporate & (rng.random(n) < 0.04)
     comma = corporate & ~latin & (rng.random(n) < COMMA_NAME_SHARE)
     construction_site = corporate & np.isin(division, CONSTRUCTION_DIVISIONS) \
         & (rng.random(n) < CONSTRUCTION_SITE_SHARE)
     return WorkplacePool(
         region=region, corporate=np.full(n, corporate), prefix6=prefix6, division=division, ksic=ksic,
-        log_size=np.log(subscribers), drift=rng.normal(0.001, 0.004, n), billed_per_head=billed_per_head,
+        log_size=np.log(subscribers), drift=drift, billed_per_head=billed_per_head,
         entry=entry, exit=np.zeros(n, dtype=np.int64), born_in_window=born, covered_from=covered_from,
         reregistered=reregistered,
         sigungu=110 + 30 * (rng.integers(0, 1_000_000, n) % sigungu_count[region]),

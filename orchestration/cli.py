@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="write sample landing feeds")
     gen.add_argument("--out", required=True, help="landing folder to write (firms/, funding/, employment/)")
-    gen.add_argument("--scale", choices=("demo", "national"), default="demo")
+    gen.add_argument("--scale", choices=("demo", "national", "evaluation"), default="demo")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--months", type=int, default=None, help="employment months, counted back from 2026-06")
     gen.add_argument("--defects", action="store_true", help="inject a known set of bad records and files")

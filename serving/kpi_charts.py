@@ -17,6 +17,9 @@ ACTUAL, PATH, TARGET = "실적 Actual", "필요 경로 Path to target", "목표 
 ACTUAL_BLUE, TARGET_RED, PATH_GREY = "#1565c0", "#c62828", "#8a94a6"
 REGION_ROW_HEIGHT = 22
 HEATMAP_ROW_HEIGHT = 24
+COEFFICIENT_ROW_HEIGHT = 9
+COEFFICIENT_HORIZONS = (6, 12, 24)
+HORIZON_COLOURS = ["#9575cd", "#6a1b9a", "#311b92"]
 
 
 def _styled(chart: alt.TopLevelMixin) -> dict:
@@ -88,16 +91,48 @@ def stage_heatmap(stages: pd.DataFrame) -> dict:
     return _styled(alt.layer(cells, labels).properties(width=420, height=height))
 
 
-def did_chart(programmes: pd.DataFrame) -> dict:
-    """Mean difference in differences at +12 months per programme (rows of marts.rpt_program_summary), for
-    the programmes where at least one firm has a comparison group."""
-    measured = programmes[programmes["firms_with_did"] > 0]
-    chart = (alt.Chart(measured).mark_bar(color="#6a1b9a")
-             .encode(x=alt.X("program_label:N", title=None, sort="-y", axis=alt.Axis(labelAngle=0, labelLimit=160)),
-                     y=alt.Y("mean_did_m12:Q", title="이중차분 DiD, jobs per firm (+12 months)"),
-                     tooltip=["program_label:N", alt.Tooltip("mean_did_m12:Q", format=",.2f"), "firms_with_did:Q",
-                              "comparison_workplaces:Q"])
-             .properties(width="container", height=220))
+def coefficient_chart(effects: pd.DataFrame) -> dict:
+    """Difference-in-differences estimates at +6, +12 and +24 months per programme with their 95 % confidence
+    intervals as whiskers (rows of marts.rpt_program_effects, sample all_firms, measured rows only)."""
+    shown = effects[effects["horizon_months"].isin(COEFFICIENT_HORIZONS) & effects["estimate_jobs"].notna()
+                    & effects["ci_low_jobs"].notna()].assign(
+        horizon=lambda frame: "+" + frame["horizon_months"].astype(str) + "개월 months")
+    y = alt.Y("program_label:N", title=None, sort=alt.SortField("display_group"), axis=alt.Axis(labelLimit=220))
+    offset = alt.YOffset("horizon:N", sort=[f"+{h}개월 months" for h in COEFFICIENT_HORIZONS])
+    colour = alt.Color("horizon:N", title=None, sort=[f"+{h}개월 months" for h in COEFFICIENT_HORIZONS],
+                       scale=alt.Scale(range=HORIZON_COLOURS))
+    base = alt.Chart(shown).encode(y=y, yOffset=offset, color=colour)
+    whiskers = base.mark_rule(strokeWidth=1.5).encode(
+        x=alt.X("ci_low_jobs:Q", title="이중차분 DiD, jobs per firm (95 % CI)"), x2="ci_high_jobs:Q")
+    points = base.mark_point(filled=True, size=45).encode(
+        x="estimate_jobs:Q",
+        tooltip=["program_label:N", "horizon:N", alt.Tooltip("estimate_jobs:Q", format=",.2f"),
+                 alt.Tooltip("ci_low_jobs:Q", format=",.2f"), alt.Tooltip("ci_high_jobs:Q", format=",.2f"),
+                 "treated_firms:Q", "comparison_workplaces:Q", alt.Tooltip("pretrend_p_value:Q", format=".3f")])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=PATH_GREY, strokeDash=[4, 3]).encode(x="x:Q")
+    height = max(1, shown["program_label"].nunique()) * 3 * COEFFICIENT_ROW_HEIGHT
+    return _styled(alt.layer(zero, whiskers, points).properties(width="container", height=height))
+
+
+def event_study_chart(effects: pd.DataFrame) -> dict:
+    """The event-study path of each programme from -12 to +24 months around the baseline month (sample all_firms),
+    estimate and 95 % confidence band, one small panel per programme; leads left of the dashed baseline."""
+    shown = effects[effects["estimate_jobs"].notna()]
+    band = alt.Chart().mark_area(opacity=0.25, color=ACTUAL_BLUE).encode(
+        x=alt.X("horizon_months:Q", title="기준월 대비 개월 Months from baseline"),
+        y=alt.Y("ci_low_jobs:Q", title="jobs per firm"), y2="ci_high_jobs:Q")
+    line = alt.Chart().mark_line(point=True, color=ACTUAL_BLUE).encode(
+        x="horizon_months:Q", y="estimate_jobs:Q",
+        tooltip=["horizon_months:Q", alt.Tooltip("estimate_jobs:Q", format=",.2f"),
+                 alt.Tooltip("ci_low_jobs:Q", format=",.2f"), alt.Tooltip("ci_high_jobs:Q", format=",.2f"),
+                 "treated_firms:Q"])
+    zero = alt.Chart().mark_rule(color=PATH_GREY, strokeDash=[4, 3]).encode(y=alt.datum(0))
+    baseline = alt.Chart().mark_rule(color=PATH_GREY, strokeDash=[4, 3]).encode(x=alt.datum(0))
+    chart = (alt.layer(band, line, zero, baseline, data=shown)
+             .properties(width=240, height=150)
+             .facet(facet=alt.Facet("program_label:N", title=None,
+                                    sort=alt.SortField("display_group")), columns=3)
+             .resolve_scale(y="independent"))
     return _styled(chart)
 
 

@@ -12,8 +12,9 @@ Where the numbers come from, and why there are two sources:
     kpi_official_candidate instead would show numbers nobody certified whenever a release is withheld.
   * Everything dbt does own comes from contracted marts shaped for this report, one per grain it shows:
     marts.rpt_kpi_progress (KPI x region x quarter: KPI wording, unit, aggregation, plan target year, labels and
-    orders), marts.rpt_region_stage (the heat map of designated firms) and marts.rpt_program_summary (the
-    programme outcome figures and, in its row 'ALL', the comparison groups behind employment_effect_did).
+    orders), marts.rpt_region_stage (the heat map of designated firms), marts.rpt_program_summary (the
+    programme outcome figures) and marts.rpt_program_effects (the event-study estimates with their confidence
+    intervals; its row 'ALL' at +12 months is employment_effect_did, with the firms and workplaces behind it).
   * One query joins the release rows to rpt_kpi_progress. The release drives it: a KPI or region the current
     dbt build no longer knows is still shown, under its code.
 """
@@ -38,6 +39,8 @@ TEMPLATE = "kpi_report.html.j2"
 NATIONAL = "ALL"
 REGIONAL_CHART_FIRST = "leading_firms"
 OUTCOME_KPIS = ("jobs_created", "employment_effect_did")
+EFFECT_HORIZONS = (6, 12, 24)
+HEADLINE_HORIZON = 12
 
 
 class NothingPublished(RuntimeError):
@@ -102,6 +105,25 @@ def _program_summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return fetch_dicts(con, "select * from marts.rpt_program_summary order by supported_firms desc, program_code")
 
 
+def _program_effects(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select * from marts.rpt_program_effects "
+                       "order by display_group, program_label, sample, horizon_months").df()
+
+
+def _effect_rows(effects: pd.DataFrame) -> list[dict]:
+    """The effects table: per programme with a measured estimate and horizon +6/+12/+24, the all-firms estimate
+    with its interval in jobs and in percent, the survivors-only estimate beside it, the counts and the pre-trend
+    test."""
+    keys = ["program_code", "horizon_months"]
+    wide = effects[effects["horizon_months"].isin(EFFECT_HORIZONS)]
+    all_firms = wide[wide["sample"] == "all_firms"]
+    survivors = wide[wide["sample"] == "survivors"][keys + ["estimate_jobs", "ci_low_jobs", "ci_high_jobs"]]
+    rows = all_firms.merge(survivors, on=keys, suffixes=("", "_survivors"))
+    rows = rows[rows["estimate_jobs"].notna()]
+    return [{key: (None if pd.isna(value) else value) for key, value in row.items()}
+            for row in rows.to_dict("records")]
+
+
 # ------------------------------------------------------------------------------------------------ assembling
 
 
@@ -124,7 +146,7 @@ def _regions(regional: pd.DataFrame) -> list[dict]:
 
 
 def _charts(kpis: list[Kpi], released: pd.DataFrame, regional: pd.DataFrame, stages: pd.DataFrame,
-            programmes: list[dict]) -> dict[str, dict]:
+            effects: pd.DataFrame) -> dict[str, dict]:
     """Every chart's Vega-Lite spec, keyed by the id of the element it is drawn into."""
     national = released[released["region_code"] == NATIONAL]
     charts = {f"trajectory-{kpi.code}": kpi_charts.trajectory_chart(
@@ -135,7 +157,9 @@ def _charts(kpis: list[Kpi], released: pd.DataFrame, regional: pd.DataFrame, sta
         regional.assign(kpi_label=regional["kpi_code"].map(labels)), labels,
         REGIONAL_CHART_FIRST if REGIONAL_CHART_FIRST in labels else kpis[0].code)
     charts["region-stage"] = kpi_charts.stage_heatmap(stages)
-    charts["did"] = kpi_charts.did_chart(pd.DataFrame(programmes))
+    all_firms = effects[effects["sample"] == "all_firms"]
+    charts["coefficients"] = kpi_charts.coefficient_chart(all_firms)
+    charts["event-study"] = kpi_charts.event_study_chart(all_firms)
     return charts
 
 
@@ -183,18 +207,22 @@ def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | P
         released = _released_kpis(con)
         stages = _region_stages(con, quarter)
         summary = _program_summary(con)
+        effects = _program_effects(con)
     finally:
         con.close()
 
     kpis = _national_kpis(released, quarter)
     regional = released[(released["region_code"] != NATIONAL) & (released["quarter"] == quarter)]
     programmes = [row for row in summary if row["program_code"] != NATIONAL]
+    effect_rows = _effect_rows(effects)
+    headline = next((row for row in effect_rows if row["program_code"] == NATIONAL
+                     and row["horizon_months"] == HEADLINE_HORIZON), None)
     quality_link = f"runs/{run_folder_name(release['run_id'])}/quality.html"
     page = _environment().get_template(TEMPLATE).render(
         release=release, quarter=quarter, national=NATIONAL, kpis=kpis, regions=_regions(regional),
         outcome_kpis=[kpi for code in OUTCOME_KPIS for kpi in kpis if kpi.code == code],
-        comparison=next(row for row in summary if row["program_code"] == NATIONAL), programmes=programmes,
-        charts=_charts(kpis, released, regional, stages, programmes), vega_bundle=kpi_charts.vega_bundle(),
+        headline=headline, programmes=programmes, effects=effect_rows,
+        charts=_charts(kpis, released, regional, stages, effects), vega_bundle=kpi_charts.vega_bundle(),
         quality_link=quality_link, quality_exists=(reports_dir / quality_link).is_file(),
         generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(sep=" ")[:19])
 

@@ -167,6 +167,32 @@ def _report_marts(con: duckdb.DuckDBPyConnection) -> None:
         group by all""")
 
 
+def _program_effects(con: duckdb.DuckDBPyConnection, rng: random.Random) -> None:
+    """marts.rpt_program_effects: an event-study path per programme and sample; STRUCT has nothing measured."""
+    con.execute("""create table marts.rpt_program_effects (program_code varchar, program_label varchar,
+        display_group integer, sample varchar, horizon_months integer, is_lead boolean, estimate_jobs double,
+        std_error_jobs double, ci_low_jobs double, ci_high_jobs double, estimate_pct double, ci_low_pct double,
+        ci_high_pct double, treated_firms bigint, comparison_workplaces bigint, pretrend_p_value double,
+        pretrend_rejected boolean)""")
+    rows = []
+    for program in ("ALL", *PROGRAMS, "STRUCT"):
+        label = "전체 All programmes (first participation)" if program == "ALL" else program
+        p_value = round(rng.uniform(0.001, 0.9), 3)
+        for sample in ("all_firms", "survivors"):
+            for horizon in (h for h in range(-12, 25) if h != 0):
+                if program == "STRUCT":
+                    rows.append((program, label, 1, sample, horizon, horizon < 0, None, None, None, None, None,
+                                 None, None, 0, 0, None, None))
+                    continue
+                estimate = round(rng.uniform(-0.5, 0.5) + max(horizon, 0) / 8, 3)
+                error = round(rng.uniform(0.2, 1.0), 3)
+                low, high = estimate - 1.96 * error, estimate + 1.96 * error
+                rows.append((program, label, 0 if program == "ALL" else 1, sample, horizon, horizon < 0, estimate,
+                             error, low, high, 5 * estimate, 5 * low, 5 * high, rng.randint(20, 90),
+                             rng.randint(90, 400), p_value, p_value < 0.05))
+    _insert(con, "marts.rpt_program_effects", rows)
+
+
 def build_warehouse(path: Path, seed: int = 7) -> HandmadeWarehouse:
     rng = random.Random(seed)
     con = duckdb.connect(str(path))
@@ -225,6 +251,7 @@ def build_warehouse(path: Path, seed: int = 7) -> HandmadeWarehouse:
         _insert(con, "marts.fct_program_outcomes", outcome_rows)
         _insert(con, "marts.fct_firm_workplace_links", link_rows)
         _report_marts(con)
+        _program_effects(con, rng)
 
         con.execute("""create table kpi.kpi_official_candidate (kpi_code varchar, region_code varchar,
             quarter varchar, actual double, target double, achievement_pct double, definition_version varchar)""")

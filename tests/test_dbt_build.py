@@ -43,6 +43,8 @@ FIRM_D = brn("301810001")      # 대전, 마바산업: two NPS workplaces fit ->
 FIRM_E = brn("312810002")      # 충남, 사아정밀: the NPS workplace with its prefix has another name -> unmatched
 FIRM_F = brn("104810003")      # 서울, 서울바이오: 선도 주축 in the capital area (not a leading_firms firm); no workplace
 FIRM_G = brn("504810004")      # 대구, (주) 대구 정밀: 잠재 2023-04-01
+FIRM_H = brn("505810005")      # 경남, 라마기계: 잠재 2023-05-01; its workplace moved from 충북 in 2024-01
+FIRM_I = brn("506810006")      # 경남, 바사일렉트릭: 잠재 2023-05-01; its workplace was renamed twice
 
 MONTHS = [dt.date(2023 + i // 12, i % 12 + 1, 1) for i in range(24)]   # 2023-01 .. 2024-12
 
@@ -52,7 +54,13 @@ def headcount_a(i: int) -> int:
     return 20 if i <= 2 else 20 + (i - 2)
 
 
-# name, brn prefix, region per month index, sigungu per month index, industry code, subscribers per month index
+def name_i(i: int) -> str:
+    """FIRM_I's workplace: "(주)바사전자", rewritten "바사전자(주)" from 2023-07, renamed "바사일렉트릭(주)" in 2024-01."""
+    return "(주)바사전자" if i < 6 else "바사전자(주)" if i < 12 else "바사일렉트릭(주)"
+
+
+# name (or name per month index), brn prefix, region per month index, sigungu per month index, industry code,
+# subscribers per month index
 WORKPLACES = [
     ("가나테크 주식회사", FIRM_A[:6], lambda i: "42" if i < 5 else "51", lambda i: "42110" if i < 5 else "51110",
      "292203", headcount_a),
@@ -62,6 +70,9 @@ WORKPLACES = [
     ("(주)마바산업", FIRM_D[:6], lambda i: "30", lambda i: "30170", "251100", lambda i: 8),
     ("자차정밀", FIRM_E[:6], lambda i: "44", lambda i: "44200", "292203", lambda i: 25),
     ("㈜대구정밀", FIRM_G[:6], lambda i: "27", lambda i: "27290", "292203", lambda i: 10 if i < 12 else 12),
+    ("(주)라마기계", FIRM_H[:6], lambda i: "43" if i < 12 else "48", lambda i: "43110" if i < 12 else "48120",
+     "292203", lambda i: 30 + i),
+    (name_i, FIRM_I[:6], lambda i: "48", lambda i: "48170", "261100", lambda i: 50 - i),
     # never-supported workplaces: two fit FIRM_A's cell (강원, division 29, 10-49 people, baseline 2023-03)
     ("강원식품", "401810", lambda i: "42" if i < 5 else "51", lambda i: "42130", "291100",
      lambda i: 15 if i <= 2 else 17),                                   # change to +12: +2
@@ -83,6 +94,8 @@ DESIGNATIONS = [
     (FIRM_E, "사아정밀", "44", "29299", "주축", "잠재", "2023-05-01", None),
     (FIRM_F, "서울바이오", "11", "21100", "주축", "선도", "2023-06-01", None),
     (FIRM_G, "(주) 대구 정밀", "27", "29299", "주축", "잠재", "2023-04-01", None),
+    (FIRM_H, "라마기계(주)", "48", "29299", "주축", "잠재", "2023-05-01", None),
+    (FIRM_I, "바사일렉트릭", "48", "26110", "주축", "잠재", "2023-05-01", None),
 ]
 
 FUNDING = [
@@ -109,7 +122,8 @@ def _write_landing(landing: Path) -> None:
          "amount_krw": amount, "paid_on": paid_on, "kind": "grant", "reverses": reverses}
         for event, b, programme, project, consortium, amount, paid_on, reverses in FUNDING])
     for i, month in enumerate(MONTHS):
-        rows = [[f"{month:%Y%m}", name, prefix, "1", "24000", "", "", sigungu(i) + "00000", "", region(i),
+        rows = [[f"{month:%Y%m}", name(i) if callable(name) else name, prefix, "1", "24000", "", "",
+                 sigungu(i) + "00000", "", region(i),
                  sigungu(i), "", "1", industry, "제조업", "20150101", "", "", str(subscribers(i)),
                  str(subscribers(i) * 100_000), "0", "0"]
                 for name, prefix, region, sigungu, industry, subscribers in WORKPLACES]
@@ -251,7 +265,20 @@ def test_workplace_linkage_rule(warehouse):
         FIRM_E: ("unmatched", False),   # 자차정밀 is another name
         FIRM_F: ("unmatched", False),   # no workplace with the prefix
         FIRM_G: ("matched", True),      # (주) 대구 정밀 ~ ㈜대구정밀
+        FIRM_H: ("matched", True),      # its workplace's two keys (충북, then 경남) chain into one workplace
+        FIRM_I: ("matched", True),      # the three names are two keys ("(주)X" = "X(주)"), chained
     }
+
+
+def test_a_moved_and_a_renamed_workplace_stay_linked_with_an_unbroken_series(warehouse):
+    db_path, *_ = warehouse
+    for firm, headcount in ((FIRM_H, lambda i: 30 + i), (FIRM_I, lambda i: 50 - i)):
+        series = _rows(db_path, "SELECT data_month, subscribers FROM intermediate.int_firm_months WHERE brn = ? "
+                                "ORDER BY data_month", [firm])
+        assert series == [(month, headcount(i)) for i, month in enumerate(MONTHS)]
+        periods = _rows(db_path, "SELECT valid_from, valid_to FROM intermediate.int_firm_workplace_link_periods "
+                                 "WHERE brn = ? ORDER BY valid_from", [firm])
+        assert periods == [(MONTHS[0], MONTHS[11]), (MONTHS[12], MONTHS[23])]
 
 
 def test_region_series_crosses_gangwon_code_change(warehouse):

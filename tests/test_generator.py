@@ -20,9 +20,9 @@ import pytest
 from ingestion.contracts import employment as employment_contract
 from ingestion.contracts import firms as firms_contract
 from ingestion.contracts.funding import FIELDS, KINDS, PROGRAM_CODES
-from generator import generate
-from generator.reference import SCALES, Seeds
-from generator.workplaces import csv_quoted, encoded
+from generator import effects, generate
+from generator.reference import SCALES, Seeds, window_months
+from generator.workplaces import build_pool, csv_quoted, encoded
 from ingestion.normalise import clean_header, normalise_brn, parse_date, region_resolver
 
 GANGWON_CHANGE = dt.date(2023, 6, 11)
@@ -121,7 +121,7 @@ def test_same_seed_gives_same_bytes_and_another_seed_differs(tmp_path):
     hashes_a, hashes_b, hashes_c = (_hashes(tmp_path / name) for name in "abc")
     assert hashes_a == hashes_b
     assert any(name.endswith(".xlsx") for name in hashes_a)     # workbooks are byte-stable too
-    assert len(hashes_a) == sum(first["files"].values()) + 4   # 3 extra defect files + the manifest
+    assert len(hashes_a) == sum(first["files"].values()) + 5   # 3 extra defect files + the two manifests
     shared = set(hashes_a) & set(hashes_c)
     assert all(hashes_a[name] != hashes_c[name] for name in shared if name.startswith(("employment", "funding")))
 
@@ -172,7 +172,7 @@ def test_firm_files_mix_encodings_and_carry_the_contract_header(demo):
 def test_about_a_third_of_firm_lists_are_workbooks_with_date_cells_or_text_dates(demo):
     out, summary, _ = demo
     workbooks = sorted((out / "firms").glob("*.xlsx"))
-    assert 0.2 < len(workbooks) / summary["files"]["firms"] < 0.45
+    assert 0.2 < len(workbooks) / summary["files"]["firms"] < 0.5      # 1/3 of ~95 lists, within 3.5 sd
     assert not {p.stem for p in workbooks} & {p.stem for p in (out / "firms").glob("*.csv")}
     date_kinds = Counter()
     for path in workbooks:
@@ -432,7 +432,8 @@ def _programme_links(out: Path, manifest: list[dict], month: str) -> tuple[dict[
 
 def test_programme_firms_appear_in_employment_under_name_variants(demo):
     out, _, manifest = demo
-    links, _ = _programme_links(out, manifest, "202606")
+    # programme workplaces are enrolled when the first designation round opens (they may withdraw later)
+    links, _ = _programme_links(out, manifest, "202305")
     matched = [brn for brn, rows in links.items() if rows]
     assert 0.93 <= len(matched) / len(links) < 1.0        # a few programme firms are not in the NPS file
     distinct = [brn for brn, rows in links.items() if len({tuple(r) for r in rows}) > 1]
@@ -442,26 +443,46 @@ def test_programme_firms_appear_in_employment_under_name_variants(demo):
     assert exact_names < 0.05 * len(matched)               # the NPS spells the name differently
 
 
-def test_supported_firms_grow_faster_than_non_participants(demo):
-    out, _, manifest = demo
-    funded = {normalise_brn(json.loads(line)["brn"]) for path in (out / "funding").glob("*.jsonl")
-              for line in path.read_text(encoding="utf-8").splitlines() if line.endswith("}")}
-    start_links, start_rows = _programme_links(out, manifest, "202306")
-    end_links, end_rows = _programme_links(out, manifest, "202606")
-    count = _column("가입자수")
-    programme_growth, programme_keys = [], set()
-    for brn in funded:
-        first, last = start_links.get(brn, []), end_links.get(brn, [])
-        if len(first) == 1 and len(last) == 1:
-            programme_growth.append(np.log(int(last[0][count]) / int(first[0][count])))
-        programme_keys.update(tuple(r[1:3]) for r in first + last)
-    def sizes(rows):
-        return {tuple(r[1:3] + r[4:6]): int(r[count]) for r in rows
-                if r[_column("사업장형태구분코드")] == "1" and tuple(r[1:3]) not in programme_keys}
-    start, end = sizes(start_rows), sizes(end_rows)
-    other_growth = [np.log(end[k] / start[k]) for k in set(start) & set(end) if start[k] >= 3 and end[k] > 0]
-    assert len(programme_growth) > 200
-    assert np.mean(programme_growth) - np.mean(other_growth) > 0.1
+def test_the_planted_effect_ramps_to_its_value_at_twelve_months_and_holds():
+    first_payment = np.array([10, effects.NOT_TREATED])
+    baseline = 9                                   # the month before the first payment month
+    jobs = {horizon: effects.planted_jobs(first_payment, baseline + horizon) for horizon in (-3, 0, 6, 12, 24)}
+    planted = effects.PLANTED_JOBS[effects.PLANTED_PROGRAMME]
+    assert [jobs[h][0] for h in (-3, 0, 6, 12, 24)] == [0, 0, planted / 2, planted, planted]
+    assert all(jobs[h][1] == 0 for h in jobs)
+
+
+def test_selection_favours_firms_that_grew_in_the_year_before_their_start():
+    pool = build_pool(np.random.default_rng(1), Seeds().regions, Seeds().sigungu_moves, SCALES["demo"],
+                      window_months(30))
+    paths = effects.LatentPaths(np.random.default_rng(2), pool, window_months(30))
+    start = paths.months[20]
+    enrolled = [w for w in range(len(pool)) if paths.enrolled(w, 7) and paths.enrolled(w, 19)]
+    grew = [w for w in enrolled if paths.headcount(w, 19) >= effects.GREW_RATIO * paths.headcount(w, 7)]
+    assert 0 < len(grew) < len(enrolled) / 2
+    assert all(paths.grew_before(w, start) for w in grew)
+    assert not paths.grew_before(grew[0], paths.months[5])       # no history 12 months before: never "grew"
+    factor = {w: effects.selection_factor(paths, effects.PLANTED_PROGRAMME, w, start) for w in enrolled[:300]}
+    assert {factor[w] for w in factor if w in set(grew)} == {effects.SELECTION_ODDS}
+    assert {factor[w] for w in factor if w not in set(grew)} == {1 / effects.SELECTION_ODDS}
+    assert effects.selection_factor(paths, "GP300", grew[0], start) == 1.0
+
+
+def test_the_effects_manifest_states_what_was_planted(demo):
+    out, summary, _ = demo
+    manifest = json.loads((out / effects.MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest == summary["effects"]
+    assert manifest["effect_jobs"][effects.PLANTED_PROGRAMME] == {"+6": 1.0, "+12": 2.0, "+24": 2.0}
+    assert set(manifest["effect_jobs"][effects.ZERO_EFFECT_PROGRAMME].values()) == {0.0}
+    takers = Counter()
+    for path in (out / "funding").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.endswith("}"):
+                event = json.loads(line)
+                if event["program_code"] in effects.SELECTED_PROGRAMMES:
+                    takers[normalise_brn(event["brn"])] |= 1 << sorted(effects.SELECTED_PROGRAMMES).index(
+                        event["program_code"])
+    assert takers and 3 not in takers.values()    # no firm takes both the planted and the zero-effect programme
 
 
 def test_funding_events_follow_the_contract(demo):

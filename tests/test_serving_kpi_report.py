@@ -17,7 +17,7 @@ from tests.serving_handmade import HandmadeWarehouse, build_warehouse
 
 pytestmark = pytest.mark.browser
 
-CHARTS = 12            # 9 KPI trajectories, regional bars, region x stage heat map, DiD by programme
+CHARTS = 13            # 9 KPI trajectories, regional bars, region x stage heat map, DiD coefficients, event study
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +102,23 @@ def test_numbers_on_the_page_are_the_published_release(rendered) -> None:
                                dom).group(0))
     assert float(did["actual"]) == pytest.approx(national["employment_effect_did"])
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        firms, workplaces = con.execute("""
-            with first as (select * from marts.fct_program_outcomes
-                           qualify row_number() over (partition by brn order by first_paid_on, program_code) = 1)
-            select count(*), sum(comparison_group_size) from first
-            where comparison_group_size > 0 and did_m12 is not null""").fetchone()
-    assert (int(did["comparison-firms"]), int(did["comparison-workplaces"])) == (firms, workplaces)
+        effects = con.execute("select program_code, horizon_months, estimate_jobs, ci_low_jobs, ci_high_jobs, "
+                              "treated_firms, comparison_workplaces, pretrend_rejected from marts.rpt_program_effects "
+                              "where sample = 'all_firms' and horizon_months in (6, 12, 24) "
+                              "and estimate_jobs is not null").fetchall()
+    headline = next(row for row in effects if row[:2] == ("ALL", 12))
+    assert (float(did["ci-low"]), float(did["ci-high"])) == pytest.approx(headline[3:5])
+    assert (int(did["treated-firms"]), int(did["comparison-workplaces"])) == headline[5:7]
+    # every measured programme x horizon is a row of the effects table with its interval; nothing unmeasured is
+    rows = [data_attrs(m.group(0)) for m in re.finditer(r'<tr data-program-code="[^"]*" data-horizon[^>]*>', dom)]
+    shown = {(r["program-code"], int(r["horizon"])): r for r in rows}
+    assert set(shown) == {(program, horizon) for program, horizon, *_ in effects}
+    for program, horizon, estimate, low, high, _, _, rejected in effects:
+        row = shown[(program, horizon)]
+        assert [float(row["estimate"]), float(row["ci-low"]), float(row["ci-high"])] == pytest.approx(
+            [estimate, low, high])
+        assert (row["pretrend-rejected"] == "true") == rejected
+    assert "STRUCT" not in {program for program, _ in shown}
 
 
 def test_screenshot_is_drawn_with_korean_fonts(rendered) -> None:

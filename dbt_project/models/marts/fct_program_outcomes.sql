@@ -16,6 +16,7 @@ select
     comparison_group_size,
     comparison_change_m12,
     did_m12,
+    window_straddles_coverage_extension,
     promoted_after_entry,
     counts_toward_gp300_success
 from {{ ref('int_program_outcomes') }}

@@ -1,5 +1,7 @@
-{#- One row per workplace and month. When a month holds more than one (non-identical) row for the same
-    workplace_key, the latest delivery wins. Adds the size band used by the matched comparison.
+{#- One row per workplace key and month. When a month holds more than one (non-identical) row for the same
+    workplace_key, the latest delivery wins. Several rows of one key in one delivery are several workplaces that
+    share brn prefix, normalised name and region (they cannot be told apart): workplaces_sharing_key counts them,
+    and the linkage and the comparison pool never use such a key. Adds the size band used by the matched comparison.
     Incremental by data_month like its staging model (through int_workplace_rows_bridged). -#}
 {{ config(**sme_warehouse.incremental_month_config()) }}
 
@@ -9,7 +11,8 @@ with candidates as (
         row_number() over (
             partition by workplace_key, data_month
             order by loaded_at desc, source_file desc, source_row desc
-        ) as delivery_rank
+        ) as delivery_rank,
+        count(*) over (partition by workplace_key, data_month, source_file) as workplaces_sharing_key
     from {{ ref('int_workplace_rows_bridged') }}
     where {{ sme_warehouse.months_to_build(ref('int_workplace_rows_bridged')) }}
 )
@@ -22,7 +25,9 @@ select
     programme_region_code,
     industry_code,
     industry_division,
+    workplace_type,
     enrolment_status,
+    cast(workplaces_sharing_key as bigint) as workplaces_sharing_key,
     subscribers,
     {{ sme_warehouse.size_band('subscribers') }} as size_band,
     new_subscribers,

@@ -7,8 +7,11 @@
     the row is chosen by bridge_prefix: the first two digits of the 시군구 code (29xxx / 46xxx), unless they
     are missing or merely repeat the delivered code (NPS gives the 시군구 as region code + 3 digits, so 12xxx),
     then the first two digits of the 10-digit legal-dong code (29 / 46).
-    workplace_key: md5 of (6-digit brn prefix, name, programme region, postcode); the region part is the
-    programme region, so a workplace keeps its key across the 강원 and 전북 code changes.
+    workplace_key: md5 of (6-digit brn prefix, normalised name, programme region), the three fields the linkage
+    compares. Neither the postcode nor the name as written is part of it, so a workplace that moves within its
+    region or rewrites its legal form ("(주)ABC" -> "ABC(주)") keeps its key; the region part is the programme
+    region, so it also survives the 강원 and 전북 code changes. Moves across regions and real renames get a new
+    key, which int_workplace_chains links to the old one.
     A view: it only adds columns to the staging table, which need not be stored twice. -#}
 {{ config(materialized='view') }}
 
@@ -42,8 +45,8 @@ regioned as (
 select
     data_month,
     {{ dbt.hash(dbt.concat([
-        "brn_prefix", "'|'", "workplace_name", "'|'",
-        "coalesce(programme_region_code, region_code)", "'|'", "coalesce(postcode, '')"
+        "brn_prefix", "'|'", sme_warehouse.normalise_firm_name('workplace_name'), "'|'",
+        "coalesce(programme_region_code, region_code)"
     ])) }} as workplace_key,
     brn_prefix,
     workplace_name,

@@ -1,28 +1,37 @@
 {#- Firm-level rows behind employment_effect_did: each supported firm's first participation (earliest first
-    payment, then programme code) once its +12 month is on or before the quarter's reference month and it has a
-    matched comparison group; value = did_m12 of int_program_outcomes. -#}
+    payment, then programme code) once its +12 month is on or before the quarter's reference month; value = the
+    firm's difference in differences at +12 months of the event study (int_program_effect_firms, method
+    matched_history, sample all_firms: a firm that left the file counts as zero headcount). Their mean over all
+    regions in the latest quarter is the ALL estimate at +12 months of marts.fct_program_effects. -#}
 with first_participation as (
-    select *
+    select brn, program_code
     from (
         select
-            outcomes.*,
+            brn, program_code,
             row_number() over (partition by brn order by first_paid_on, program_code) as participation_order
-        from {{ ref('int_program_outcomes') }} as outcomes
+        from {{ ref('int_program_participation') }}
     ) as ordered
     where participation_order = 1
+),
+
+effects as (
+    select firms.*
+    from {{ ref('int_program_effect_firms') }} as firms
+    inner join first_participation
+        on first_participation.brn = firms.brn
+       and first_participation.program_code = firms.program_code
+    where firms.matching = 'matched_history' and firms.sample = 'all_firms' and firms.event_month = 12
 )
 
 select
     'employment_effect_did' as kpi_code,
-    first_participation.region_code,
+    effects.region_code,
     quarters.quarter,
-    first_participation.brn,
-    first_participation.program_code,
-    first_participation.baseline_month,
-    {{ sme_warehouse.add_months('first_participation.baseline_month', 12) }} as month_12,
-    first_participation.did_m12
-from first_participation
+    effects.brn,
+    effects.program_code,
+    effects.baseline_month,
+    {{ sme_warehouse.add_months('effects.baseline_month', 12) }} as month_12,
+    effects.difference as did_m12
+from effects
 inner join {{ ref('int_quarters') }} as quarters
-    on quarters.reference_month >= {{ sme_warehouse.add_months('first_participation.baseline_month', 12) }}
-where first_participation.comparison_group_size > 0
-  and first_participation.did_m12 is not null
+    on quarters.reference_month >= {{ sme_warehouse.add_months('effects.baseline_month', 12) }}

@@ -1,6 +1,9 @@
 {#- Every (programme firm, NPS workplace) pair sharing the 6-digit brn prefix, with the linkage verdict.
     Rule: a candidate fits when the normalised names are equal (legal-form tokens such as (주), 주식회사, ㈜
-    removed, spaces stripped, casefolded; macro normalise_firm_name) and the programme regions are equal. -#}
+    removed, spaces stripped, casefolded; macro normalise_firm_name) and the programme regions are equal.
+    Each key carries its stable workplace_id (int_workplace_chains), so the keys of one moved or renamed
+    workplace count as one workplace in int_firm_workplace_links; workplaces_sharing_key > 1 marks a key behind
+    which several workplaces hide (counted as that many there). -#}
 with firms as (
     select
         brn,
@@ -12,17 +15,22 @@ with firms as (
 
 workplaces as (
     select
-        workplace_key,
-        brn_prefix,
-        programme_region_code,
-        {{ sme_warehouse.normalise_firm_name('workplace_name') }} as normalised_name
-    from {{ ref('int_workplaces') }}
+        keys.workplace_key,
+        chains.workplace_id,
+        keys.brn_prefix,
+        keys.programme_region_code,
+        keys.normalised_name,
+        keys.workplaces_sharing_key
+    from {{ ref('int_workplaces') }} as keys
+    inner join {{ ref('int_workplace_chains') }} as chains on chains.workplace_key = keys.workplace_key
 ),
 
 compared as (
     select
         firms.brn,
         workplaces.workplace_key,
+        workplaces.workplace_id,
+        workplaces.workplaces_sharing_key,
         firms.normalised_name as firm_normalised_name,
         workplaces.normalised_name as workplace_normalised_name,
         firms.programme_region_code as firm_region_code,
@@ -37,6 +45,8 @@ compared as (
 select
     brn,
     workplace_key,
+    workplace_id,
+    workplaces_sharing_key,
     firm_normalised_name,
     workplace_normalised_name,
     firm_region_code,

@@ -1,6 +1,9 @@
 {#- One row per supported firm and programme: entry (first effective payment), the baseline month (the month
-    before the first payment month) and the firm's NPS headcount at baseline and 6, 12 and 24 months later,
-    with the matching cells (region, industry division, size band) observed at baseline. -#}
+    before the first payment month), the firm's NPS headcount at baseline and 6, 12 and 24 months later, and the
+    matching cells observed at baseline: programme region, NPS industry division (first 2 digits of NPS's own
+    industry code, not KSIC), size band, workplace type, and the employment-history bands at -12 and -24 months
+    (macro history_band). window_straddles_coverage_extension flags a window (-24 to +24 months) that contains
+    the 2025-07 NPS coverage extension (var nps_individual_coverage_from), the series break. -#}
 with supported as (
     select brn, program_code, net_funding_krw, first_paid_on, last_paid_on
     from {{ ref('int_firm_program_funding') }}
@@ -39,9 +42,17 @@ select
     entries.last_paid_on,
     entries.net_funding_krw,
     entries.baseline_month,
-    baseline.workplace_key,
+    baseline.workplace_id,
     baseline.industry_division,
     baseline.size_band,
+    baseline.workplace_type,
+    {{ sme_warehouse.history_band('m_minus12.subscribers', 'baseline.subscribers') }} as history_band_m12,
+    {{ sme_warehouse.history_band('m_minus24.subscribers', 'baseline.subscribers') }} as history_band_m24,
+    case when {{ sme_warehouse.add_months('entries.baseline_month', -24) }}
+              < {{ sme_warehouse.date_literal(var('nps_individual_coverage_from')) }}
+          and {{ sme_warehouse.add_months('entries.baseline_month', 24) }}
+              >= {{ sme_warehouse.date_literal(var('nps_individual_coverage_from')) }}
+         then true else false end as window_straddles_coverage_extension,
     baseline.subscribers as baseline_headcount,
     m6.subscribers as headcount_m6,
     m12.subscribers as headcount_m12,
@@ -50,6 +61,13 @@ from entries
 inner join stages on stages.brn = entries.brn and stages.program_code = entries.program_code
 left join {{ ref('int_firm_months') }} as baseline
     on baseline.brn = entries.brn and baseline.data_month = entries.baseline_month
+   and baseline.enrolment_status = 1
+left join {{ ref('int_firm_months') }} as m_minus12
+    on m_minus12.brn = entries.brn
+   and m_minus12.data_month = {{ sme_warehouse.add_months('entries.baseline_month', -12) }}
+left join {{ ref('int_firm_months') }} as m_minus24
+    on m_minus24.brn = entries.brn
+   and m_minus24.data_month = {{ sme_warehouse.add_months('entries.baseline_month', -24) }}
 left join {{ ref('int_firm_months') }} as m6
     on m6.brn = entries.brn and m6.data_month = {{ sme_warehouse.add_months('entries.baseline_month', 6) }}
 left join {{ ref('int_firm_months') }} as m12
