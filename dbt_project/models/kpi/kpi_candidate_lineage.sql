@@ -3,12 +3,13 @@
     firm designations -> raw.firms rows of the designation in force; projects -> GP300 funding events of the
     project up to quarter end and the NPS rows (baseline and reference month) of its firms; consortia -> COLLAB
     funding events up to quarter end; regions -> rows of seeds/ref_support_centres.csv; jobs and DiD firms ->
-    the firm's funding events up to quarter end and its NPS rows at the baseline and evidence months. -#}
+    the firm's funding events up to quarter end and its NPS rows at the baseline and evidence months. An entity
+    of no region (a provisional centre of unknown region) has national rows only; an entity in two regions has
+    rows under each and one set under 'ALL'. -#}
 with entities as (
     select entities.*, quarters.quarter_end
     from {{ ref('int_kpi_entities') }} as entities
     inner join {{ ref('int_quarters') }} as quarters on quarters.quarter = entities.quarter
-    where entities.region_code is not null
 ),
 
 centre_rows as (
@@ -25,8 +26,8 @@ evidence as (
     inner join {{ ref('int_kpi_leading_firms') }} as designations
         on designations.kpi_code = entities.kpi_code
        and designations.quarter = entities.quarter
+       and designations.region_code = entities.region_code
        and designations.brn = entities.entity_id
-    where entities.kpi_code in ('leading_firms', 'superregional_leading_firms', 'representative_smes')
 
     union all
 
@@ -69,7 +70,7 @@ evidence as (
            'seed', 'seeds/ref_support_centres.csv', centre_rows.seed_row
     from entities
     inner join centre_rows
-        on centre_rows.region_code = entities.region_code
+        on (centre_rows.region_code = entities.region_code or centre_rows.centre_id = entities.entity_id)
        and centre_rows.opened_on <= entities.quarter_end
        and (centre_rows.closed_on is null or centre_rows.closed_on > entities.quarter_end)
        and ((entities.kpi_code = 'crisis_centre_regions' and centre_rows.centre_type = 'crisis')
@@ -112,8 +113,9 @@ select
     cast(source_file as {{ dbt.type_string() }}) as source_file,
     cast(source_row as bigint) as source_row
 from regional
+where region_code is not null
 union all
-select
+select distinct
     cast(kpi_code as {{ dbt.type_string() }}),
     cast('ALL' as {{ dbt.type_string() }}),
     cast(quarter as {{ dbt.type_string() }}),
