@@ -2,7 +2,7 @@
     A designation delivered again in a later batch (for example with its withdrawal date filled in) replaces the
     earlier delivery of the same key: latest load wins. Two agencies delivering the same firm on the same day in
     different regions are two rows, both kept; a re-delivery naming another region is a row of its own and never
-    moves the old designation. stage_rank comes from ref_growth_stages. The programme region is added downstream
+    moves the old designation. The stage's rank and the programme region are added downstream
     (intermediate/firms/int_firm_designations_bridged). -#}
 with ranked as (
     select
@@ -42,7 +42,6 @@ select
     latest.key_industry,
     latest.industry_type,
     latest.stage,
-    stages.stage_rank,
     latest.designated_on,
     latest.withdrawn_on,
     latest.source_file,
@@ -51,4 +50,3 @@ select
     latest.load_batch_id,
     latest.loaded_at
 from latest
-inner join {{ ref('ref_growth_stages') }} as stages on stages.stage_code = latest.stage
