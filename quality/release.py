@@ -246,19 +246,21 @@ class PublishedRun:
 
 
 def release_run(warehouse_path: str | Path, reports_dir: str | Path, run_id: str, code_version: str,
-                outcome: GateOutcome) -> PublishedRun:
-    """Publish the candidate on the gate's outcome and write the run's report; when the gate withholds the
-    release, write the report and raise ReleaseWithheld (its .report_path points at the HTML)."""
+                outcome: GateOutcome, dbt_target: str | Path | None = None) -> PublishedRun:
+    """Publish the candidate on the gate's outcome and write the run's report (with dbt's checks from the run
+    results in dbt_target); when the gate withholds the release, write the report and raise ReleaseWithheld
+    (its .report_path points at the HTML)."""
     try:
         release = publish_release(warehouse_path, run_id, code_version, outcome.results,
                                   expected_sha256=outcome.candidate_sha256)
     except ReleaseWithheld as withheld:
         report = write_run_report(reports_dir, run_id, warehouse_path, outcome, withheld=withheld,
-                                  batch_ids=_listed(outcome.batch_ids), code_version=code_version)
+                                  batch_ids=_listed(outcome.batch_ids), code_version=code_version,
+                                  dbt_target=dbt_target)
         withheld.report_path = report.html_path
         raise
     report = write_run_report(reports_dir, run_id, warehouse_path, outcome, release=release,
-                              batch_ids=_listed(outcome.batch_ids), code_version=code_version)
+                              batch_ids=_listed(outcome.batch_ids), code_version=code_version, dbt_target=dbt_target)
     return PublishedRun(release, report)
 
 

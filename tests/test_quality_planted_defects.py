@@ -9,6 +9,7 @@ names the check. The recount is also shown to catch a mutated KPI model (a wrong
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from ingestion.loader import load_landing
 from quality.checks.registry import load_config
 from quality.gate import ReleaseWithheld, run_all
 from quality.release import candidate_content_hash, release_run
+from serving.kpi_report import build_kpi_report
 from tests.handmade import write_employment, write_firms, write_funding
 
 pytestmark = pytest.mark.slow
@@ -84,7 +86,7 @@ def _dbt(args: list[str], db_path: Path, work: Path, project: Path = PROJECT) ->
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse dbt built from the landing folder above, through the loader."""
+    """A warehouse dbt built from the landing folder above, through the loader (dbt's target folder beside it)."""
     work = tmp_path_factory.mktemp("planted")
     db_path = work / "warehouse.duckdb"
     _write_landing(work / "landing")
@@ -98,6 +100,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def warehouse(built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(built, copy)
+    shutil.copytree(built.parent / "target", tmp_path / "target", ignore=shutil.ignore_patterns("compiled", "run"))
     return copy
 
 
@@ -110,11 +113,20 @@ def _release(db_path: Path, reports: Path, run_id: str = BATCH):
     """Runs the gate on the run's batch as the pipeline does and tries to release on its outcome."""
     outcome = run_all(db_path, batch_ids=[run_id])
     outcome = type(outcome)(outcome.results, outcome.batch_ids, candidate_content_hash(db_path))
-    return outcome, release_run(db_path, reports, run_id, "test", outcome)
+    return outcome, release_run(db_path, reports, run_id, "test", outcome, dbt_target=db_path.parent / "target")
 
 
 def test_the_clean_build_passes_every_check_and_is_released(warehouse, tmp_path):
     outcome, published = _release(warehouse, tmp_path / "reports")
+    report = json.loads(published.report.json_path.read_text(encoding="utf-8"))
+    # the audit report lists dbt's own checks next to the gate's, and each KPI's status
+    kinds = {c["kind"] for c in report["dbt_checks"]}
+    assert kinds == {"data_test", "unit_test", "contract"}
+    assert {c["status"] for c in report["dbt_checks"]} == {"pass", "success"}
+    assert "contract of kpi_official_candidate" in {c["name"] for c in report["dbt_checks"]}
+    status = {k["kpi_code"]: k["status"] for k in report["kpi_status"]}
+    assert status["structural_centre_regions"] == status["growth_project_success_cases"] == "provisional"
+    assert status["leading_firms"] == "final"
     assert [r for r in outcome.results if r.status == "error"] == [] and not outcome.blocking_failures
     # the one warning: K2 stops being a collaboration model when C's payment is reversed
     assert [r.name for r in outcome.warnings] == ["candidate_collaboration_models_fall_reviewed"]
@@ -198,7 +210,11 @@ def test_a_corrected_delivery_is_a_revision_naming_the_file(built, tmp_path):
     corrected.write_bytes(("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n").encode("cp949"))
     load_landing(landing, db_path, batch_id="correction-batch")
     _dbt(["build"], db_path, work)
-    second = _release(db_path, tmp_path / "reports", "correction-batch")[1].release
+    published = _release(db_path, tmp_path / "reports", "correction-batch")[1]
+    second = published.release
+    report = json.loads(published.report.json_path.read_text(encoding="utf-8"))
+    assert {(r["kpi_code"], r["region_code"], r["cause"]) for r in report["revisions"]} >= {
+        ("jobs_created", "51", "late or corrected delivery")}
     with duckdb.connect(str(db_path), read_only=True) as con:
         revisions = con.execute("""select kpi_code, region_code, quarter, old_value, new_value, cause, cause_detail
                                    from kpi.kpi_revisions where release_id = ? and kpi_code = 'jobs_created'
@@ -207,6 +223,11 @@ def test_a_corrected_delivery_is_a_revision_naming_the_file(built, tmp_path):
         ("jobs_created", "51", "2023Q3", 6.0, 9.0, "late or corrected delivery", "employment/nps_202309.csv"),
         ("jobs_created", "ALL", "2023Q3", 6.0, 9.0, "late or corrected delivery", "employment/nps_202309.csv")]
     assert second.previous_release_id == first.release_id
+    # the KPI report shows each KPI's status, the recount and the revisions of the release it shows
+    page = build_kpi_report(db_path, tmp_path / "reports").read_text(encoding="utf-8")
+    assert 'data-status="provisional"' in page and 'data-status="final"' in page
+    assert "독립 재집계 Independent recount: <b data-status=\"passed\">passed</b>" in page
+    assert "late or corrected delivery: employment/nps_202309.csv" in page
 
 
 @pytest.mark.parametrize("check", list(PLANTED))
