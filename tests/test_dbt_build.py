@@ -173,7 +173,7 @@ def test_quarters_run_from_first_to_last_data(warehouse):
 def test_every_kpi_has_every_region_and_quarter(warehouse):
     db_path, *_ = warehouse
     counts = _rows(db_path, "SELECT kpi_code, count(*) FROM kpi.kpi_official_candidate GROUP BY kpi_code")
-    assert len(counts) == 10
+    assert len(counts) == 12
     assert all(n == 8 * 18 for _, n in counts)
 
 
@@ -254,6 +254,11 @@ def test_jobs_created(warehouse):
     # G: first payment 2023-06-15, baseline 2023-05 = 10, 12 from 2024-01. B: 100 throughout. C: fully reversed.
     assert _kpi(db_path, "jobs_created", "27") == dict(zip(QUARTERS, [0, 0, 0, 0, 2, 2, 2, 2]))
     assert _kpi(db_path, "jobs_created", "ALL") == dict(zip(QUARTERS, [0, 3, 6, 9, 14, 17, 20, 23]))
+    # support is judged at quarter end: C's COLLAB payment (2023-07-05) counts in 2023Q3, before its reversal
+    # (2023-11-20), and only there; its headcount is flat, so it adds 0
+    quarters = _rows(db_path, "SELECT quarter FROM intermediate.int_kpi_jobs_created "
+                              "WHERE brn = ? AND kpi_code = 'jobs_created'", [FIRM_C])
+    assert quarters == [("2023Q3",)]
 
 
 def test_employment_effect_did(warehouse):

@@ -85,7 +85,8 @@ evidence as (
     inner join {{ ref('int_funding_events_netted') }} as events
         on events.brn = entities.brn
        and events.paid_on <= entities.quarter_end
-    where entities.kpi_code in ('jobs_created', 'employment_effect_did')
+    where entities.kpi_code in ('jobs_created', 'jobs_gross_created', 'jobs_gross_destroyed',
+                                'employment_effect_did')
 
     union all
 
@@ -95,7 +96,8 @@ evidence as (
     inner join {{ ref('int_firm_months') }} as months
         on months.brn = entities.brn
        and (months.data_month = entities.baseline_month or months.data_month = entities.evidence_month)
-    where entities.kpi_code in ('jobs_created', 'employment_effect_did')
+    where entities.kpi_code in ('jobs_created', 'jobs_gross_created', 'jobs_gross_destroyed',
+                                'employment_effect_did')
 ),
 
 regional as (

@@ -1,5 +1,6 @@
 {#- Every entity behind every KPI number: one row per KPI, programme region, quarter and entity, with the value
-    it contributes (1 for counted entities; jobs for jobs_created and employment_effect_did), whether it rests on
+    it contributes (1 for counted entities; jobs for jobs_created, the gross job flows and
+    employment_effect_did), whether it rests on
     a provisional or illustrative reference row (is_provisional), and the keys kpi_candidate_lineage follows back
     to source rows. A firm in force in two regions is a row in each. Entities without a programme region are
     kept (region_code null): a provisional structural centre of unknown region counts nationally only; any other
@@ -50,7 +51,7 @@ with entities as (
 
     select
         kpi_code, region_code, quarter,
-        'firm', brn, net_jobs,
+        'firm', brn, value,
         brn, cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
         baseline_month, reference_month,
         false
