@@ -21,11 +21,12 @@ class KpiDefinitions:
     withdrawal_explained_kpis: frozenset[str]  # ... except by the quarter's withdrawals
     coverage_kpis: frozenset[str]              # counts programme regions
     counts_from: dict[str, object]             # first day a cumulative count counts, where one is set
+    min_measured_share: dict[str, float]       # share of a project's firms that must be measured, where one is set
 
 
 def read_definitions(con: duckdb.DuckDBPyConnection) -> KpiDefinitions:
     rows = fetch_dicts(con, f"""select kpi_code, entity_type, is_count, is_cumulative, falls_with_withdrawals,
-                                       is_signed, national_region_code, counts_from
+                                       is_signed, national_region_code, counts_from, min_measured_share
                                 from {DEFINITIONS_TABLE}""")
     if not rows:
         raise LookupError(f"{DEFINITIONS_TABLE} is empty")
@@ -44,4 +45,6 @@ def read_definitions(con: duckdb.DuckDBPyConnection) -> KpiDefinitions:
         withdrawal_explained_kpis=kpis(lambda r: r["is_cumulative"] and r["falls_with_withdrawals"]),
         coverage_kpis=kpis(lambda r: r["entity_type"] == "region"),
         counts_from={r["kpi_code"]: r["counts_from"] for r in rows if r["counts_from"] is not None},
+        min_measured_share={r["kpi_code"]: float(r["min_measured_share"]) for r in rows
+                            if r["min_measured_share"] is not None},
     )

@@ -215,37 +215,41 @@ def centre_counts(wh: Warehouse, day: dt.date) -> dict[str, Counted]:
     return counts
 
 
-def growth_project_counts(wh: Warehouse, day: dt.date) -> dict[str, Counted]:
+def growth_project_counts(wh: Warehouse, day: dt.date, min_measured_share: float) -> dict[str, Counted]:
     """A project succeeds once, at some quarter end up to `day`, its paid firms (net GP300 funding of the project
-    above zero) together gained its target of jobs between the month before the project start and the quarter's
-    reference month (the latest NPS month on or before the quarter's last month)."""
+    above zero) together gained its target of jobs, with at least `min_measured_share` of them measured. A firm's
+    jobs run from the month before its own first payment of the project to the quarter's reference month (the
+    latest NPS month on or before the quarter's last month), and a firm paid by several projects counts for the
+    one it entered first (earliest payment, then project id)."""
     headcounts, months = wh.headcounts(), wh.nps_months()
     events = [e for e in _netted_events(wh) if e["program_code"] == "GP300" and e["project_id"] is not None]
+    entries: dict[str, tuple[dt.date, str]] = {}
+    for event in events:
+        if event["reverses"] is None:
+            entry = (event["paid_on"], event["project_id"])
+            entries[event["brn"]] = min(entries.get(event["brn"], entry), entry)
     succeeded = []
     for project in wh.projects():
-        start, ends = project["start_on"], []
-        quarter_day = quarter_end(quarter_label(start))
+        ends, quarter_day = [], quarter_end(quarter_label(project["start_on"]))
         while quarter_day <= day:
             ends.append(quarter_day)
             quarter_day = quarter_end(quarter_label(quarter_day + dt.timedelta(days=1)))
-        baseline = _month(start, -1)
         for end in ends:
             reference = max((m for m in months if m <= _month(end)), default=None)
             net: dict[str, int] = defaultdict(int)
             for event in events:
                 if event["project_id"] == project["project_id"] and event["paid_on"] <= end:
                     net[event["brn"]] += event["amount_krw"]
-            jobs = sum(headcounts[(brn, reference)] - headcounts[(brn, baseline)]
-                       for brn, amount in net.items() if amount > 0
-                       and (brn, reference) in headcounts and (brn, baseline) in headcounts)
-            if net and any(a > 0 for a in net.values()) and jobs >= project["target_net_jobs"]:
+            firms = [brn for brn, amount in net.items() if amount > 0 and entries[brn][1] == project["project_id"]]
+            jobs = [headcounts[(brn, reference)] - headcounts[(brn, _month(entries[brn][0], -1))] for brn in firms
+                    if (brn, reference) in headcounts and (brn, _month(entries[brn][0], -1)) in headcounts]
+            if firms and sum(jobs) >= project["target_net_jobs"] and len(jobs) >= min_measured_share * len(firms):
                 succeeded.append((project["region_code"], project["project_id"]))
                 break
     return {"growth_project_success_cases": _by_region(succeeded)}
 
 
-RECOUNTS: tuple[Callable[[Warehouse, dt.date], dict[str, Counted]], ...] = (
-    collaboration_counts, centre_counts, growth_project_counts)
+RECOUNTS: tuple[Callable[[Warehouse, dt.date], dict[str, Counted]], ...] = (collaboration_counts, centre_counts)
 
 
 def recount(con: duckdb.DuckDBPyConnection, definitions: KpiDefinitions, quarter: str,
@@ -255,6 +259,8 @@ def recount(con: duckdb.DuckDBPyConnection, definitions: KpiDefinitions, quarter
     counted = leading_firm_counts(wh, definitions, day)
     for count in RECOUNTS:
         counted.update(count(wh, day))
+    counted.update(growth_project_counts(
+        wh, day, definitions.min_measured_share.get("growth_project_success_cases") or 0.0))
     numbers: dict[tuple[str, str], float | None] = {}
     for kpi, entities in counted.items():
         for region in region_codes:
