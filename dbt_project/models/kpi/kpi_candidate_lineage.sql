@@ -1,11 +1,11 @@
-{#- The source rows behind every number of kpi_official_candidate: for each KPI, region (and again under 'ALL'),
-    quarter and entity, the feed rows (file and 1-based row) or seed rows its value was computed from.
+{#- The source rows behind every number of kpi_official_candidate: for each KPI, region (and again under the
+    national code of ref_kpi_definitions, 'ALL'), quarter and entity, the feed rows (file and 1-based row) or seed rows its value was computed from.
     firm designations -> raw.firms rows of the designation in force; projects -> GP300 funding events of the
     project up to quarter end and the NPS rows (baseline and reference month) of its firms; consortia -> COLLAB
     funding events up to quarter end; regions -> rows of seeds/ref_support_centres.csv; jobs and DiD firms ->
     the firm's funding events up to quarter end and its NPS rows at the baseline and evidence months. An entity
     of no region (a provisional centre of unknown region) has national rows only; an entity in two regions has
-    rows under each and one set under 'ALL'. -#}
+    rows under each and one set under the national code. -#}
 with entities as (
     select entities.*, quarters.quarter_end
     from {{ ref('int_kpi_entities') }} as entities
@@ -118,12 +118,13 @@ from regional
 where region_code is not null
 union all
 select distinct
-    cast(kpi_code as {{ dbt.type_string() }}),
-    cast('ALL' as {{ dbt.type_string() }}),
-    cast(quarter as {{ dbt.type_string() }}),
-    cast(entity_type as {{ dbt.type_string() }}),
-    cast(entity_id as {{ dbt.type_string() }}),
-    cast(source_feed as {{ dbt.type_string() }}),
-    cast(source_file as {{ dbt.type_string() }}),
-    cast(source_row as bigint)
+    cast(regional.kpi_code as {{ dbt.type_string() }}),
+    cast(definitions.national_region_code as {{ dbt.type_string() }}),
+    cast(regional.quarter as {{ dbt.type_string() }}),
+    cast(regional.entity_type as {{ dbt.type_string() }}),
+    cast(regional.entity_id as {{ dbt.type_string() }}),
+    cast(regional.source_feed as {{ dbt.type_string() }}),
+    cast(regional.source_file as {{ dbt.type_string() }}),
+    cast(regional.source_row as bigint)
 from regional
+inner join {{ ref('ref_kpi_definitions') }} as definitions on definitions.kpi_code = regional.kpi_code
