@@ -75,7 +75,7 @@ landing, warehouse = Path(os.environ["SME_LANDING_DIR"]), Path(os.environ["SME_W
 raw_zone = Path(os.environ["SME_RAW_ZONE_DIR"])
 if sys.argv[1] == "first":
     generate(landing, scale="demo", seed=42, progress=False)
-newest_file = sorted((landing / "employment").glob("nps_*.csv"))[-1].resolve()
+newest_file = sorted((landing / "employment").glob("*.csv"))[-1].resolve()
 if sys.argv[1] == "first":
     summary = load_landing(landing, warehouse,
                            paths=[p for p in landing.rglob("*") if p.is_file() and p.resolve() != newest_file])
