@@ -17,7 +17,7 @@ from tests.serving_handmade import HandmadeWarehouse, build_warehouse
 
 pytestmark = pytest.mark.browser
 
-CHARTS = 12            # 9 KPI trajectories, regional bars, region x stage heat map, DiD by programme
+CHARTS = 15            # 12 KPI trajectories, regional bars, region x stage heat map, DiD by programme
 
 
 @pytest.fixture(scope="module")
