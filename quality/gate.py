@@ -25,9 +25,11 @@ from .checks.registry import CheckSpec, QualityConfig, load_config
 from .checks.results import CheckResult, GateOutcome
 from .checks.sql import SQL_KINDS, SqlCheckContext
 from .checks.gx import GX_KINDS, GxSession, run_gx_check
+from .checks.recount import independent_recount
 from .warehouse import connect_readonly, table_exists
 
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+RECOUNT_KIND = "independent_recount"
 
 OUTCOMES_DDL = """
 create schema if not exists audit;
@@ -48,9 +50,10 @@ class ReleaseWithheld(RuntimeError):
 
 
 def _error_result(spec: CheckSpec, message: str) -> CheckResult:
+    engine = ("great_expectations" if spec.kind in GX_KINDS else
+              "python_recount" if spec.kind == RECOUNT_KIND else "duckdb_sql")
     return CheckResult(name=spec.name, table=spec.table, rule=spec.rule, severity=spec.severity, status="error",
-                       observed=None, engine="great_expectations" if spec.kind in GX_KINDS else "duckdb_sql",
-                       error=message)
+                       observed=None, engine=engine, error=message)
 
 
 def _evaluate(specs: Iterable[CheckSpec], warehouse_path: str | Path, config: QualityConfig,
@@ -65,7 +68,9 @@ def _evaluate(specs: Iterable[CheckSpec], warehouse_path: str | Path, config: Qu
                               batch_ids=tuple(batch_ids) if batch_ids is not None else None)
         for spec in specs:
             try:
-                if spec.kind in GX_KINDS:
+                if spec.kind == RECOUNT_KIND:
+                    results.append(independent_recount(con, spec, ctx.definitions, config.programme.region_codes))
+                elif spec.kind in GX_KINDS:
                     if not _TABLE_NAME.match(spec.table):
                         raise ValueError(f"not a schema.table name: {spec.table!r}")
                     if not table_exists(con, spec.table):
@@ -73,7 +78,7 @@ def _evaluate(specs: Iterable[CheckSpec], warehouse_path: str | Path, config: Qu
                     if spec.table not in frames:
                         frames[spec.table] = con.sql(f"select * from {spec.table}").df()
                     session = session or GxSession(gx_docs_dir)
-                    results.append(run_gx_check(session, spec, frames[spec.table], config.programme))
+                    results.append(run_gx_check(session, spec, frames[spec.table], ctx))
                 elif spec.kind in SQL_KINDS:
                     results.append(SQL_KINDS[spec.kind](ctx, spec))
                 else:

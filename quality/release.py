@@ -3,7 +3,8 @@ once every blocking check of the run's recorded gate outcome has passed, and wri
 
 Tables (created on first publish; code only ever inserts into them):
   kpi.kpi_official          release_id + the candidate's contract columns, one immutable set of rows per release
-  kpi.kpi_official_lineage  release_id + the kpi.kpi_candidate_lineage rows as they were at publish time
+  kpi.kpi_official_lineage  release_id + the kpi.kpi_candidate_lineage rows as they were at publish time, each with
+                            the sha256 of the file version it was read from (so an old release names its versions)
   kpi.kpi_releases          one row per release: release_seq, release_id, run_id, quarter (latest covered),
                             published_at (UTC), input_files (JSON: path, feed, sha256, size, batch of every loaded
                             input file), code_version, checks_passed/warned/failed, checks (JSON), content_sha256,
@@ -38,12 +39,18 @@ from .checks.registry import QualityConfig, load_config
 from .checks.results import CheckResult, GateOutcome, jsonable
 from .gate import ReleaseWithheld, gate_verdict
 from .report import RunReport, write_run_report
+from .revisions import find_revisions, reference_sha256
 from .warehouse import table_exists
 
-RELEASE_COLUMNS = ("kpi_code", "region_code", "quarter", "actual", "target", "achievement_pct", "definition_version")
+RELEASE_COLUMNS = ("kpi_code", "region_code", "quarter", "actual", "target", "achievement_pct", "definition_version",
+                   "entity_count", "status", "status_reason")
+NUMBER_COLUMNS = frozenset({"actual", "target", "achievement_pct", "entity_count"})
 LINEAGE_COLUMNS = ("kpi_code", "region_code", "quarter", "entity_type", "entity_id", "source_feed", "source_file",
                    "source_row")
 LOADED_STATUSES = ("loaded", "loaded_with_quarantine")
+# The version of each landing file whose rows the warehouse holds now: the one a release built today uses.
+LIVE_FILE_VERSIONS = """select file_path, any_value(sha256 order by loaded_at desc) as sha256 from audit.ingest_files
+                        where list_contains(?::varchar[], status) group by file_path"""
 
 DDL = """
 create schema if not exists kpi;
@@ -51,15 +58,24 @@ create table if not exists kpi.kpi_official (
     release_id varchar not null, kpi_code varchar not null, region_code varchar not null, quarter varchar not null,
     actual double, target double, achievement_pct double, definition_version varchar,
     primary key (release_id, kpi_code, region_code, quarter));
+alter table kpi.kpi_official add column if not exists entity_count bigint;
+alter table kpi.kpi_official add column if not exists status varchar;
+alter table kpi.kpi_official add column if not exists status_reason varchar;
 create table if not exists kpi.kpi_official_lineage (
     release_id varchar not null, kpi_code varchar, region_code varchar, quarter varchar, entity_type varchar,
     entity_id varchar, source_feed varchar, source_file varchar, source_row bigint);
+alter table kpi.kpi_official_lineage add column if not exists source_sha256 varchar;
 create table if not exists kpi.kpi_releases (
     release_seq integer primary key, release_id varchar not null unique, run_id varchar not null,
     quarter varchar not null, published_at timestamp not null, input_files json not null, code_version varchar,
     checks_passed integer not null, checks_warned integer not null, checks_failed integer not null,
     checks json not null, content_sha256 varchar not null, row_count integer not null,
     previous_release_id varchar, content_changed boolean not null);
+alter table kpi.kpi_releases add column if not exists reference_sha256 varchar;
+create table if not exists kpi.kpi_revisions (
+    release_id varchar not null, previous_release_id varchar not null, kpi_code varchar not null,
+    region_code varchar not null, quarter varchar not null, old_value double, new_value double, cause varchar,
+    cause_detail varchar);
 create or replace view kpi.kpi_official_latest as
     select o.* from kpi.kpi_official o
     where o.release_id = (select release_id from kpi.kpi_releases order by release_seq desc limit 1);
@@ -98,9 +114,9 @@ def content_hash(rows: Iterable[Sequence]) -> str:
     """sha256 of rows given in RELEASE_COLUMNS order, already sorted by (kpi_code, region_code, quarter)."""
     digest = hashlib.sha256()
     digest.update(("\t".join(RELEASE_COLUMNS) + "\n").encode())
-    for kpi_code, region_code, quarter, actual, target, pct, version in rows:
-        fields = [kpi_code, region_code, quarter, canonical_number(actual), canonical_number(target),
-                  canonical_number(pct), version or ""]
+    for row in rows:
+        fields = [canonical_number(value) if column in NUMBER_COLUMNS else (value or "")
+                  for column, value in zip(RELEASE_COLUMNS, row)]
         digest.update(("\t".join(fields) + "\n").encode("utf-8"))
     return digest.hexdigest()
 
@@ -168,21 +184,32 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
             release_id = f"{quarter}-r{seq:04d}-{sha[:12]}"
             published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
             files = _input_files(con, batch_ids)
+            revisions = find_revisions(con)
             counts = outcome.counts()
             checks = [{"name": r.name, "severity": r.severity, "status": r.status,
                        "observed": jsonable(r.observed)} for r in check_results]
             con.execute(f"""insert into kpi.kpi_official (release_id, {', '.join(RELEASE_COLUMNS)})
                             select ?, {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate""",
                         [release_id])
-            con.execute(f"""insert into kpi.kpi_official_lineage (release_id, {', '.join(LINEAGE_COLUMNS)})
-                            select ?, {', '.join(LINEAGE_COLUMNS)} from kpi.kpi_candidate_lineage""",
-                        [release_id])
-            con.execute("""insert into kpi.kpi_releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            con.execute(f"""insert into kpi.kpi_official_lineage
+                                (release_id, {', '.join(LINEAGE_COLUMNS)}, source_sha256)
+                            select ?, {', '.join('l.' + c for c in LINEAGE_COLUMNS)}, f.sha256
+                            from kpi.kpi_candidate_lineage l
+                            left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file""",
+                        [release_id, list(LOADED_STATUSES)])
+            con.execute("""insert into kpi.kpi_releases (release_seq, release_id, run_id, quarter, published_at,
+                               input_files, code_version, checks_passed, checks_warned, checks_failed, checks,
+                               content_sha256, row_count, previous_release_id, content_changed, reference_sha256)
+                           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                         [seq, release_id, run_id, quarter, published_at, json.dumps(files, ensure_ascii=False),
                          code_version, counts["passed"], counts["warned"], counts["failed"],
                          json.dumps(checks, ensure_ascii=False), sha, len(rows),
                          previous.release_id if previous else None,
-                         previous is None or previous.content_sha256 != sha])
+                         previous is None or previous.content_sha256 != sha, reference_sha256(con)])
+            if revisions:
+                con.executemany("insert into kpi.kpi_revisions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [[release_id, previous.release_id, r.kpi_code, r.region_code, r.quarter, r.old_value,
+                                  r.new_value, r.cause, r.cause_detail] for r in revisions])
             con.commit()
         except BaseException:
             con.rollback()
@@ -220,19 +247,21 @@ class PublishedRun:
 
 
 def release_run(warehouse_path: str | Path, reports_dir: str | Path, run_id: str, code_version: str,
-                outcome: GateOutcome) -> PublishedRun:
-    """Publish the candidate on the gate's outcome and write the run's report; when the gate withholds the
-    release, write the report and raise ReleaseWithheld (its .report_path points at the HTML)."""
+                outcome: GateOutcome, dbt_target: str | Path | None = None) -> PublishedRun:
+    """Publish the candidate on the gate's outcome and write the run's report (with dbt's checks from the run
+    results in dbt_target); when the gate withholds the release, write the report and raise ReleaseWithheld
+    (its .report_path points at the HTML)."""
     try:
         release = publish_release(warehouse_path, run_id, code_version, outcome.results,
                                   expected_sha256=outcome.candidate_sha256)
     except ReleaseWithheld as withheld:
         report = write_run_report(reports_dir, run_id, warehouse_path, outcome, withheld=withheld,
-                                  batch_ids=_listed(outcome.batch_ids), code_version=code_version)
+                                  batch_ids=_listed(outcome.batch_ids), code_version=code_version,
+                                  dbt_target=dbt_target)
         withheld.report_path = report.html_path
         raise
     report = write_run_report(reports_dir, run_id, warehouse_path, outcome, release=release,
-                              batch_ids=_listed(outcome.batch_ids), code_version=code_version)
+                              batch_ids=_listed(outcome.batch_ids), code_version=code_version, dbt_target=dbt_target)
     return PublishedRun(release, report)
 
 

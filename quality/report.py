@@ -2,8 +2,11 @@
 standalone quality.html (inline CSS, no script, no network), with GX Data Docs in gx_docs/ beside them; and
 <reports>/index.html listing every run, rebuilt from the runs folder.
 
-Everything an auditor needs is in the files: check results with failing-row samples, ingestion reconciliation per
-file, quarantine counts by reason, the release (or why it was withheld) and the input files' sha256.
+Everything an auditor needs is in the files: every check that guarded the release (the gate's checks with their
+failing-row samples, among them the independent recount with published and recounted numbers, and dbt's data
+tests, unit tests and enforced contracts from dbt's run results), each KPI's status, the revisions against the
+previous release, ingestion reconciliation per file, quarantine counts by reason, the release (or why it was
+withheld) and the input files' sha256.
 """
 from __future__ import annotations
 
@@ -17,13 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .checks.results import GateOutcome, jsonable
+from .dbt_results import dbt_checks
 from .gate import ReleaseWithheld
+from .revisions import find_revisions
 from .warehouse import connect_readonly, fetch_dicts, table_exists
 
 if TYPE_CHECKING:     # the release module writes this report, so it is imported for type hints only
     from .release import Release
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_PATH = Path(__file__).with_name("quality_report.schema.json")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -66,13 +71,42 @@ def _ingestion(warehouse_path: str | Path, batch_ids: list[str] | None) -> dict[
     return {"files": jsonable(files), "quarantine": jsonable(quarantine)}
 
 
+def _kpis(warehouse_path: str | Path, release: Release | None) -> dict[str, list[dict]]:
+    """Each KPI's national row of the latest quarter with its status, and the revisions against the previous
+    release (stored with a published release; found afresh for a withheld one)."""
+    con = connect_readonly(warehouse_path)
+    try:
+        if not table_exists(con, "kpi.kpi_official_candidate"):
+            return {"status": [], "revisions": []}
+        numbers, scope, params = (("kpi.kpi_official", "release_id = ?", [release.release_id]) if release
+                                  else ("kpi.kpi_official_candidate", "true", []))
+        status = fetch_dicts(con, f"""
+            select n.kpi_code, n.quarter, n.actual, n.target, n.entity_count, n.status, n.status_reason,
+                   n.definition_version
+            from {numbers} n join ref.ref_kpi_definitions d
+              on d.kpi_code = n.kpi_code and d.national_region_code = n.region_code
+            where {scope} and n.quarter = (select max(quarter) from {numbers} where {scope})
+            order by d.display_order""", params + params)
+        if release is not None:
+            revisions = fetch_dicts(con, """select kpi_code, region_code, quarter, old_value, new_value, cause,
+                                                   cause_detail from kpi.kpi_revisions where release_id = ?
+                                            order by kpi_code, region_code, quarter""", [release.release_id]) \
+                if table_exists(con, "kpi.kpi_revisions") else []
+        else:
+            revisions = [r.to_dict() for r in find_revisions(con)]
+    finally:
+        con.close()
+    return {"status": jsonable(status), "revisions": jsonable(revisions)}
+
+
 def build_report_data(run_id: str, warehouse_path: str | Path, outcome: GateOutcome, *,
                       release: Release | None = None, withheld: ReleaseWithheld | None = None,
                       batch_ids: list[str] | None = None, code_version: str | None = None,
-                      gx_docs_index: str | None = None) -> dict[str, Any]:
+                      gx_docs_index: str | None = None, dbt_target: str | Path | None = None) -> dict[str, Any]:
     if (release is None) == (withheld is None):
         raise ValueError("a run report needs exactly one of release or withheld")
     ingestion = _ingestion(warehouse_path, batch_ids)
+    kpis = _kpis(warehouse_path, release)
     input_files = release.input_files if release else [
         {k: f[k] for k in ("file_path", "feed", "sha256", "size_bytes", "rows_loaded", "load_batch_id")}
         for f in ingestion["files"] if f["status"] in ("loaded", "loaded_with_quarantine")]
@@ -89,6 +123,9 @@ def build_report_data(run_id: str, warehouse_path: str | Path, outcome: GateOutc
         "release": release.to_dict() if release else None,
         "withheld": {"reason": withheld.reason, "failed_checks": withheld.failed_checks} if withheld else None,
         "checks": [r.to_dict() for r in outcome.results],
+        "dbt_checks": dbt_checks(dbt_target),
+        "kpi_status": kpis["status"],
+        "revisions": kpis["revisions"],
         "ingestion_files": ingestion["files"],
         "quarantine_by_reason": ingestion["quarantine"],
         "input_files": input_files,
@@ -174,6 +211,11 @@ def render_html(data: dict[str, Any]) -> str:
             + (f"<p class='error'>Error: {_e(c['error'])}</p>" if c["error"] else "") + samples)
     docs = (f"<p><a href='{_e(data['gx_data_docs'])}'>Great Expectations Data Docs for this run</a></p>"
             if data["gx_data_docs"] else "<p class='meta'>No GX Data Docs were built for this run.</p>")
+    dbt = data["dbt_checks"]
+    dbt_failed = [c for c in dbt if c["status"] not in ("pass", "success")]
+    dbt_section = (f"<p>{len(dbt)} dbt checks: {len(dbt) - len(dbt_failed)} passed, {len(dbt_failed)} not passed"
+                   "</p>" + _table(dbt, ["kind", "name", "node", "status", "failures", "message"]) if dbt else
+                   "<p class='meta'>No dbt run results were found for this run.</p>")
     release_section = (_table([data["release"]], ["release_id", "run_id", "quarter", "published_at", "row_count",
                                                  "content_sha256", "code_version", "checks_passed", "checks_warned",
                                                  "checks_failed", "previous_release_id", "content_changed"])
@@ -190,6 +232,13 @@ code version <span class="mono">{_e(data['code_version'])}</span> · batches {_e
 <h2>Checks</h2>
 {check_table}
 {docs}
+<h2>dbt data tests, unit tests and contracts (dbt run results)</h2>
+{dbt_section}
+<h2>KPI status (national, latest quarter)</h2>
+{_table(data['kpi_status'], ['kpi_code', 'quarter', 'actual', 'target', 'entity_count', 'status', 'status_reason',
+                             'definition_version'])}
+<h2>Revisions against the previous release</h2>
+{_table(data['revisions'], ['kpi_code', 'region_code', 'quarter', 'old_value', 'new_value', 'cause', 'cause_detail'])}
 <h2>Release</h2>
 {release_section}
 <h2>Ingestion reconciliation (audit.ingest_files)</h2>
@@ -219,14 +268,16 @@ def write_text_atomically(target: Path, text: str) -> Path:
 
 def write_run_report(reports_dir: str | Path, run_id: str, warehouse_path: str | Path, outcome: GateOutcome, *,
                      release: Release | None = None, withheld: ReleaseWithheld | None = None,
-                     batch_ids: list[str] | None = None, code_version: str | None = None) -> RunReport:
-    """Writes quality.json and quality.html for one run (GX docs, if built, are expected in its gx_docs/ folder)
-    and rebuilds the index."""
+                     batch_ids: list[str] | None = None, code_version: str | None = None,
+                     dbt_target: str | Path | None = None) -> RunReport:
+    """Writes quality.json and quality.html for one run (GX docs, if built, are expected in its gx_docs/ folder;
+    dbt's run results in dbt_target) and rebuilds the index."""
     folder = run_dir(reports_dir, run_id)
     folder.mkdir(parents=True, exist_ok=True)
     docs_index = "gx_docs/index.html" if (folder / "gx_docs" / "index.html").exists() else None
     data = build_report_data(run_id, warehouse_path, outcome, release=release, withheld=withheld,
-                             batch_ids=batch_ids, code_version=code_version, gx_docs_index=docs_index)
+                             batch_ids=batch_ids, code_version=code_version, gx_docs_index=docs_index,
+                             dbt_target=dbt_target)
     json_path = write_text_atomically(folder / "quality.json", json.dumps(data, ensure_ascii=False, indent=2))
     html_path = write_text_atomically(folder / "quality.html", render_html(data))
     return RunReport(json_path, html_path, rebuild_index(reports_dir))

@@ -21,6 +21,7 @@ Where the numbers come from, and why there are two sources:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,8 @@ from serving import kpi_charts
 
 REPORT_NAME = "kpi.html"
 TEMPLATE = "kpi_report.html.j2"
-NATIONAL = "ALL"
+RECOUNT_CHECK = "candidate_independent_recount"
+POOLED_PROGRAMMES = "ALL"              # marts.rpt_program_summary: the row of every programme pooled
 REGIONAL_CHART_FIRST = "leading_firms"
 OUTCOME_KPIS = ("jobs_created", "employment_effect_did")
 EFFECT_HORIZONS = (6, 12, 24)
@@ -57,8 +59,11 @@ class Kpi:
     definition: str
     target: float | None
     target_year: int | None
-    latest_actual: float
+    latest_actual: float | None
     achievement_pct: float | None
+    status: str
+    status_reason: str | None
+    entity_count: int | None
 
     @property
     def label(self) -> str:
@@ -71,8 +76,8 @@ class Kpi:
 def _latest_release(con: duckdb.DuckDBPyConnection) -> dict:
     if not table_exists(con, "kpi.kpi_releases"):
         raise NothingPublished("kpi.kpi_releases does not exist: nothing was ever published")
-    rows = fetch_dicts(con, """select release_id, run_id, quarter, published_at, checks_passed, checks_warned
-                               from kpi.kpi_releases order by release_seq desc limit 1""")
+    rows = fetch_dicts(con, """select release_id, run_id, quarter, published_at, checks_passed, checks_warned,
+                                      checks from kpi.kpi_releases order by release_seq desc limit 1""")
     if not rows:
         raise NothingPublished("kpi.kpi_releases is empty: nothing was ever published")
     return rows[0]
@@ -82,7 +87,8 @@ def _released_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every row of the published release with what marts.rpt_kpi_progress says about its cell."""
     return pd.DataFrame(fetch_dicts(con, """
         select published.kpi_code, published.region_code, published.quarter, published.actual, published.target,
-               published.achievement_pct, cast(frame.quarter_end as varchar) as quarter_end,
+               published.achievement_pct, published.status, published.status_reason, published.entity_count,
+               cast(frame.quarter_end as varchar) as quarter_end,
                coalesce(frame.kpi_name_ko, published.kpi_code) as kpi_name_ko,
                coalesce(frame.kpi_name_en, '') as kpi_name_en, coalesce(frame.unit, '') as unit,
                coalesce(frame.aggregation, 'sum') as aggregation, coalesce(frame.definition, '') as definition,
@@ -91,6 +97,25 @@ def _released_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         from kpi.kpi_official_latest as published
         left join marts.rpt_kpi_progress as frame using (kpi_code, region_code, quarter)
         order by frame.kpi_order, published.kpi_code, frame.region_order, published.region_code, published.quarter"""))
+
+
+def _national_code(con: duckdb.DuckDBPyConnection) -> str:
+    [(code,)] = con.execute("select distinct national_region_code from ref.ref_kpi_definitions").fetchall()
+    return code
+
+
+def _revisions(con: duckdb.DuckDBPyConnection, release_id: str) -> list[dict]:
+    """The values this release changed against the previous one, with their cause."""
+    if not table_exists(con, "kpi.kpi_revisions"):
+        return []
+    return fetch_dicts(con, """select kpi_code, region_code, quarter, old_value, new_value, cause, cause_detail
+                               from kpi.kpi_revisions where release_id = ? order by quarter desc, kpi_code,
+                               region_code""", [release_id])
+
+
+def _recount(release: dict) -> dict | None:
+    """The independent recount's result as the release recorded it (status and published / recounted numbers)."""
+    return next((c for c in json.loads(release["checks"] or "[]") if c["name"] == RECOUNT_CHECK), None)
 
 
 def _region_stages(con: duckdb.DuckDBPyConnection, quarter: str) -> pd.DataFrame:
@@ -127,12 +152,14 @@ def _effect_rows(effects: pd.DataFrame) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ assembling
 
 
-def _national_kpis(released: pd.DataFrame, quarter: str) -> list[Kpi]:
+def _national_kpis(released: pd.DataFrame, quarter: str, national: str) -> list[Kpi]:
     """The KPIs of the release in the latest quarter, those with a plan target first, then in the mart's order."""
-    latest = released[(released["region_code"] == NATIONAL) & (released["quarter"] == quarter)]
+    latest = released[(released["region_code"] == national) & (released["quarter"] == quarter)]
     kpis = [Kpi(r.kpi_code, r.kpi_name_ko, r.kpi_name_en, r.unit, r.aggregation, r.definition,
                 None if pd.isna(r.target) else r.target, None if pd.isna(r.target_year) else int(r.target_year),
-                r.actual, None if pd.isna(r.achievement_pct) else r.achievement_pct)
+                None if pd.isna(r.actual) else r.actual, None if pd.isna(r.achievement_pct) else r.achievement_pct,
+                r.status or "final", None if pd.isna(r.status_reason) else r.status_reason,
+                None if pd.isna(r.entity_count) else int(r.entity_count))
             for r in latest.itertuples()]
     return sorted(kpis, key=lambda kpi: kpi.target is None)
 
@@ -146,9 +173,9 @@ def _regions(regional: pd.DataFrame) -> list[dict]:
 
 
 def _charts(kpis: list[Kpi], released: pd.DataFrame, regional: pd.DataFrame, stages: pd.DataFrame,
-            effects: pd.DataFrame) -> dict[str, dict]:
+            effects: pd.DataFrame, national_code: str) -> dict[str, dict]:
     """Every chart's Vega-Lite spec, keyed by the id of the element it is drawn into."""
-    national = released[released["region_code"] == NATIONAL]
+    national = released[released["region_code"] == national_code]
     charts = {f"trajectory-{kpi.code}": kpi_charts.trajectory_chart(
                   national[national["kpi_code"] == kpi.code], kpi.unit, kpi.target, kpi.target_year)
               for kpi in kpis}
@@ -204,25 +231,27 @@ def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | P
     try:
         release = _latest_release(con)
         quarter = release["quarter"]
+        national = _national_code(con)
         released = _released_kpis(con)
+        revisions = _revisions(con, release["release_id"])
         stages = _region_stages(con, quarter)
         summary = _program_summary(con)
         effects = _program_effects(con)
     finally:
         con.close()
 
-    kpis = _national_kpis(released, quarter)
-    regional = released[(released["region_code"] != NATIONAL) & (released["quarter"] == quarter)]
-    programmes = [row for row in summary if row["program_code"] != NATIONAL]
+    kpis = _national_kpis(released, quarter, national)
+    regional = released[(released["region_code"] != national) & (released["quarter"] == quarter)]
+    programmes = [row for row in summary if row["program_code"] != POOLED_PROGRAMMES]
     effect_rows = _effect_rows(effects)
-    headline = next((row for row in effect_rows if row["program_code"] == NATIONAL
+    headline = next((row for row in effect_rows if row["program_code"] == POOLED_PROGRAMMES
                      and row["horizon_months"] == HEADLINE_HORIZON), None)
     quality_link = f"runs/{run_folder_name(release['run_id'])}/quality.html"
     page = _environment().get_template(TEMPLATE).render(
-        release=release, quarter=quarter, national=NATIONAL, kpis=kpis, regions=_regions(regional),
+        release=release, quarter=quarter, national=national, kpis=kpis, regions=_regions(regional),
         outcome_kpis=[kpi for code in OUTCOME_KPIS for kpi in kpis if kpi.code == code],
-        headline=headline, programmes=programmes, effects=effect_rows,
-        charts=_charts(kpis, released, regional, stages, effects), vega_bundle=kpi_charts.vega_bundle(),
+        headline=headline, programmes=programmes, effects=effect_rows, revisions=revisions, recount=_recount(release),
+        charts=_charts(kpis, released, regional, stages, effects, national), vega_bundle=kpi_charts.vega_bundle(),
         quality_link=quality_link, quality_exists=(reports_dir / quality_link).is_file(),
         generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(sep=" ")[:19])
 

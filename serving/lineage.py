@@ -7,25 +7,27 @@ one KPI number, for the current candidate or for any published release.
 The national row ('ALL') is explained by its own lineage rows when the KPI model writes them, otherwise by the
 lineage of all regional rows of that KPI and quarter.
 
-The same answer in SQL (no Python needed), for a published number:
+A published number names the file versions (sha256) the release was built from, stored with its lineage at
+publish time; a later corrected delivery of the same file does not change an old release's answer. The same
+answer in SQL (no Python needed), for a published number:
 
-    select l.entity_type, l.entity_id, l.source_feed, l.source_file, l.source_row, f.sha256 as source_sha256
+    select l.entity_type, l.entity_id, l.source_feed, l.source_file, l.source_row, l.source_sha256
     from kpi.kpi_official_lineage l
-    left join audit.ingest_files f
-           on f.file_path = l.source_file and f.status in ('loaded', 'loaded_with_quarantine')
     where l.release_id = (select release_id from kpi.kpi_releases order by release_seq desc limit 1)
       and l.kpi_code = 'leading_firms' and l.region_code = '26' and l.quarter = '2024Q4'
     order by l.entity_type, l.entity_id, l.source_file, l.source_row;
 
-(for the candidate, read kpi.kpi_candidate_lineage and drop the release_id condition).
+(for the candidate, read kpi.kpi_candidate_lineage, drop the release_id condition and join the live versions
+of audit.ingest_files for the sha256).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quality.checks.registry import load_config
+from quality.checks.definitions import read_definitions
 from quality.checks.results import jsonable
+from quality.release import LIVE_FILE_VERSIONS, LOADED_STATUSES
 from quality.warehouse import connect_readonly, fetch_dicts, table_exists
 
 
@@ -61,9 +63,9 @@ class Explanation:
 
 def explain(warehouse_path: str | Path, kpi_code: str, region_code: str, quarter: str,
             release_id: str | None = None) -> Explanation:
-    national = load_config().programme.national_region_code
     con = connect_readonly(warehouse_path)
     try:
+        national = read_definitions(con).national_region_code
         if release_id is None:
             numbers, lineage, scope, params = ("kpi.kpi_official_candidate", "kpi.kpi_candidate_lineage", "true", [])
         else:
@@ -83,19 +85,21 @@ def explain(warehouse_path: str | Path, kpi_code: str, region_code: str, quarter
                               [*params, kpi_code, region_code, quarter]).fetchall()[0][0]
             if not own:
                 region_filter, region_params = "l.region_code <> ?", [national]
-        has_files = table_exists(con, "audit.ingest_files")
-        file_join = ("""left join (select file_path, any_value(sha256 order by loaded_at desc) as sha256
-                                   from audit.ingest_files
-                                   where status in ('loaded', 'loaded_with_quarantine') group by file_path) f
-                        on f.file_path = l.source_file""" if has_files else "")
+        # a release names the file versions it was built from (stored at publish); the candidate the live ones
+        if release_id is not None:
+            file_join, file_params, sha = "", [], "l.source_sha256"
+        elif table_exists(con, "audit.ingest_files"):
+            file_join, file_params, sha = (f"left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file",
+                                           [list(LOADED_STATUSES)], "f.sha256")
+        else:
+            file_join, file_params, sha = "", [], "null"
         rows = fetch_dicts(con, f"""
-            select l.entity_type, l.entity_id, l.source_feed, l.source_file, l.source_row,
-                   {'f.sha256' if has_files else 'null'} as source_sha256
+            select l.entity_type, l.entity_id, l.source_feed, l.source_file, l.source_row, {sha} as source_sha256
             from {lineage} l {file_join}
             where {scope.replace('release_id', 'l.release_id')} and l.kpi_code = ? and {region_filter}
               and l.quarter = ?
             order by l.entity_type, l.entity_id, l.source_file, l.source_row""",
-            [*params, kpi_code, *region_params, quarter])
+            [*file_params, *params, kpi_code, *region_params, quarter])
     finally:
         con.close()
     sources = [SourceRow(**r) for r in rows]

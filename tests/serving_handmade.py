@@ -78,12 +78,13 @@ def _kpi_rows(con: duckdb.DuckDBPyConnection, rng: random.Random, regions: list[
             else:                           # counts of firms, projects, consortia growing quarter by quarter
                 regional = {r: float(level[r] * (i + 1) // 3) for r in regions}
             for region in regions:
-                rows.append((kpi_code, region, quarter, regional[region], None, None, version))
+                rows.append((kpi_code, region, quarter, regional[region], None, None, version,
+                             abs(int(regional[region])), "final", None))
             values = list(regional.values())
             national = sum(values) / len(values) if aggregation == "mean" else sum(values)
             target = targets.get(kpi_code)
             rows.append((kpi_code, "ALL", quarter, national, target,
-                         100.0 * national / target if target else None, version))
+                         100.0 * national / target if target else None, version, abs(int(national)), "final", None))
     return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
 
 
@@ -93,10 +94,14 @@ def _publish(con: duckdb.DuckDBPyConnection, seq: int, run_id: str, rows: list[t
     quarter = max(r[2] for r in rows)
     release_id = f"{quarter}-r{seq:04d}-{sha[:12]}"
     _insert(con, "kpi.kpi_official", [(release_id, *r) for r in rows])
-    con.execute("insert into kpi.kpi_official_lineage select ?, kpi_code, region_code, quarter, entity_type, "
-                "entity_id, source_feed, source_file, source_row from kpi.kpi_candidate_lineage", [release_id])
+    con.execute("insert into kpi.kpi_official_lineage (release_id, kpi_code, region_code, quarter, entity_type, "
+                "entity_id, source_feed, source_file, source_row) select ?, kpi_code, region_code, quarter, "
+                "entity_type, entity_id, source_feed, source_file, source_row from kpi.kpi_candidate_lineage",
+                [release_id])
     checks = [{"name": "kpi_candidate_grain", "severity": "blocking", "status": "passed", "observed": 0}]
-    con.execute("insert into kpi.kpi_releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("insert into kpi.kpi_releases (release_seq, release_id, run_id, quarter, published_at, input_files, "
+                "code_version, checks_passed, checks_warned, checks_failed, checks, content_sha256, row_count, "
+                "previous_release_id, content_changed) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [seq, release_id, run_id, quarter, f"2025-0{seq}-15 09:30:00",
                  json.dumps([{"file_path": "funding/2024-12.jsonl", "feed": "funding", "sha256": "0" * 64}]),
                  "test", 1, 0, 0, json.dumps(checks), sha, len(rows), previous, True])
@@ -109,7 +114,8 @@ def publish_next_release(path: Path, run_id: str, bump: float) -> str:
     try:
         previous, seq = con.execute("select release_id, release_seq from kpi.kpi_releases "
                                     "order by release_seq desc limit 1").fetchone()
-        rows = [(k, r, q, a + bump, t, (100.0 * (a + bump) / t) if t else None, v) for k, r, q, a, t, _, v in
+        rows = [(k, r, q, a + bump, t, (100.0 * (a + bump) / t) if t else None, v, n, status, reason)
+                for k, r, q, a, t, _, v, n, status, reason in
                 con.execute(f"select {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate "
                             "order by kpi_code, region_code, quarter").fetchall()]
         return _publish(con, seq + 1, run_id, rows, previous)
@@ -254,7 +260,8 @@ def build_warehouse(path: Path, seed: int = 7) -> HandmadeWarehouse:
         _program_effects(con, rng)
 
         con.execute("""create table kpi.kpi_official_candidate (kpi_code varchar, region_code varchar,
-            quarter varchar, actual double, target double, achievement_pct double, definition_version varchar)""")
+            quarter varchar, actual double, target double, achievement_pct double, definition_version varchar,
+            entity_count bigint, status varchar, status_reason varchar)""")
         con.execute("""create table kpi.kpi_candidate_lineage (kpi_code varchar, region_code varchar,
             quarter varchar, entity_type varchar, entity_id varchar, source_feed varchar, source_file varchar,
             source_row bigint)""")

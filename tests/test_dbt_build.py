@@ -45,6 +45,9 @@ FIRM_F = brn("104810003")      # 서울, 서울바이오: 선도 주축 in the c
 FIRM_G = brn("504810004")      # 대구, (주) 대구 정밀: 잠재 2023-04-01
 FIRM_H = brn("505810005")      # 경남, 라마기계: 잠재 2023-05-01; its workplace moved from 충북 in 2024-01
 FIRM_I = brn("506810006")      # 경남, 바사일렉트릭: 잠재 2023-05-01; its workplace was renamed twice
+FIRM_J = brn("605810005")      # 광주 and 전남 agencies both designate it 선도 주축 on 2024-01-15; 선도 초광역 in 광주 too
+FIRM_K = brn("706810006")      # 세종, 선도 초광역 2023-05-01: counted, but 세종 takes part in no cross-regional industry
+FIRM_L = brn("807810007")      # 서울, 선도 초광역 2023-05-01: the capital area never counts
 
 MONTHS = [dt.date(2023 + i // 12, i % 12 + 1, 1) for i in range(24)]   # 2023-01 .. 2024-12
 
@@ -96,6 +99,11 @@ DESIGNATIONS = [
     (FIRM_G, "(주) 대구 정밀", "27", "29299", "주축", "잠재", "2023-04-01", None),
     (FIRM_H, "라마기계(주)", "48", "29299", "주축", "잠재", "2023-05-01", None),
     (FIRM_I, "바사일렉트릭", "48", "26110", "주축", "잠재", "2023-05-01", None),
+    (FIRM_J, "하나배터리", "29", "28202", "주축", "선도", "2024-01-15", None),
+    (FIRM_J, "하나배터리", "46", "28202", "주축", "선도", "2024-01-15", None),
+    (FIRM_J, "하나배터리", "29", "28202", "초광역", "선도", "2024-04-01", "2024-10-01"),   # ends only its own track
+    (FIRM_K, "세종데이터", "36", "58221", "초광역", "선도", "2023-05-01", None),
+    (FIRM_L, "서울모빌리티", "11", "30399", "초광역", "선도", "2023-05-01", None),
 ]
 
 FUNDING = [
@@ -165,8 +173,9 @@ def _kpi(db_path: Path, kpi_code: str, region_code: str) -> dict[str, float]:
 
 def test_every_kpi_entity_has_a_programme_region(warehouse):
     db_path, seconds, _ = warehouse
-    # No entity silently falls out of the regional rows.
-    assert _rows(db_path, "SELECT count(*) FROM intermediate.int_kpi_entities WHERE region_code IS NULL") == [(0,)]
+    # No entity silently falls out of the regional rows; only the provisional structural centres have no region.
+    assert _rows(db_path, "SELECT count(*) FROM intermediate.int_kpi_entities "
+                          "WHERE region_code IS NULL AND NOT is_provisional") == [(0,)]
     print(f"dbt build took {seconds:.1f}s")
 
 
@@ -178,23 +187,47 @@ def test_quarters_run_from_first_to_last_data(warehouse):
 def test_every_kpi_has_every_region_and_quarter(warehouse):
     db_path, *_ = warehouse
     counts = _rows(db_path, "SELECT kpi_code, count(*) FROM kpi.kpi_official_candidate GROUP BY kpi_code")
-    assert len(counts) == 9
+    assert len(counts) == 12
     assert all(n == 8 * 18 for _, n in counts)
 
 
 def test_leading_firms(warehouse):
     db_path, *_ = warehouse
     # C (경북) counts until its withdrawal on 2024-02-01; A (강원) from its promotion on 2023-08-01;
-    # F (서울) is in the capital area and never counts.
-    assert _kpi(db_path, "leading_firms", "ALL") == dict(zip(QUARTERS, [1, 1, 2, 2, 1, 1, 1, 1]))
+    # F (서울) is in the capital area and never counts. H is delivered by two agencies on one day: both rows are
+    # kept, it counts in 광주 and in 전남, and once nationally (the national row is not the sum of the regions).
+    assert _kpi(db_path, "leading_firms", "ALL") == dict(zip(QUARTERS, [1, 1, 2, 2, 2, 2, 2, 2]))
     assert _kpi(db_path, "leading_firms", "47") == dict(zip(QUARTERS, [1, 1, 1, 1, 0, 0, 0, 0]))
+    assert _kpi(db_path, "leading_firms", "29") == _kpi(db_path, "leading_firms", "46") == dict(
+        zip(QUARTERS, [0, 0, 0, 0, 1, 1, 1, 1]))
     assert set(_kpi(db_path, "leading_firms", "11").values()) == {0}
+
+
+def test_leading_firms_cumulative(warehouse):
+    db_path, *_ = warehouse
+    # 주축 leading designations dated since the plan announcement (2023-04-06): A from 2023Q3, H from 2024Q1;
+    # C (2023-01-10) predates the plan, and nothing leaves the count when a firm is withdrawn.
+    assert _kpi(db_path, "leading_firms_cumulative", "ALL") == dict(zip(QUARTERS, [0, 0, 1, 1, 2, 2, 2, 2]))
 
 
 def test_superregional_and_representative(warehouse):
     db_path, *_ = warehouse
     assert _kpi(db_path, "superregional_leading_firms", "26") == dict(zip(QUARTERS, [1] * 8))
-    assert _kpi(db_path, "representative_smes", "ALL") == dict(zip(QUARTERS, [2, 2, 3, 3, 2, 2, 2, 2]))
+    # H's 초광역 designation (2024-04-01, withdrawn 2024-10-01) leaves its 주축 one in force; J (서울) never counts
+    assert _kpi(db_path, "superregional_leading_firms", "29") == dict(zip(QUARTERS, [0, 0, 0, 0, 0, 1, 1, 0]))
+    assert _kpi(db_path, "leading_firms", "29")["2024Q4"] == 1
+    assert _kpi(db_path, "superregional_leading_firms", "11") == dict(zip(QUARTERS, [0] * 8))
+    assert _kpi(db_path, "superregional_leading_firms", "ALL") == dict(zip(QUARTERS, [1, 2, 2, 2, 2, 3, 3, 2]))
+    # a firm counted by both rules counts once, in its region and nationally
+    assert _kpi(db_path, "representative_smes", "29") == dict(zip(QUARTERS, [0, 0, 0, 0, 1, 1, 1, 1]))
+    assert _kpi(db_path, "representative_smes", "ALL") == dict(zip(QUARTERS, [2, 3, 4, 4, 4, 4, 4, 4]))
+
+
+def test_two_agencies_on_one_day_are_both_kept(warehouse):
+    db_path, *_ = warehouse
+    rows = _rows(db_path, "SELECT region_code, industry_type FROM staging.stg_firms__designations WHERE brn = ? "
+                          "ORDER BY designated_on, region_code, industry_type", [FIRM_J])
+    assert rows == [("29", "주축"), ("46", "주축"), ("29", "초광역")]
 
 
 def test_growth_project_success(warehouse):
@@ -217,8 +250,15 @@ def test_centre_regions(warehouse):
     assert _kpi(db_path, "crisis_centre_regions", "ALL") == dict(zip(QUARTERS, [5, 5, 5, 12, 12, 12, 12, 12]))
     assert _kpi(db_path, "crisis_centre_regions", "51") == dict(zip(QUARTERS, [1] * 8))
     assert _kpi(db_path, "crisis_centre_regions", "36") == dict(zip(QUARTERS, [0] * 8))
-    # the reference does not say which 10 regions have a structural centre: nothing is counted
-    assert set(_kpi(db_path, "structural_centre_regions", "ALL").values()) == {0}
+    # the reference says 10 regions (from the 2023-04-06 announcement) but not which: the national row publishes
+    # 10 as provisional and the regional rows are unknown, null rather than 0
+    assert _kpi(db_path, "structural_centre_regions", "ALL") == dict(zip(QUARTERS, [0] + [10] * 7))
+    assert _kpi(db_path, "structural_centre_regions", "26") == dict(zip(QUARTERS, [0] + [None] * 7))
+    statuses = _rows(db_path, "SELECT DISTINCT status, status_reason FROM kpi.kpi_official_candidate "
+                              "WHERE kpi_code = 'structural_centre_regions' AND quarter >= '2023Q2'")
+    assert statuses == [("provisional", "rests on reference rows marked provisional or illustrative")]
+    assert _rows(db_path, "SELECT DISTINCT status FROM kpi.kpi_official_candidate "
+                          "WHERE kpi_code = 'crisis_centre_regions'") == [("final",)]
 
 
 def test_jobs_created(warehouse):
@@ -228,6 +268,11 @@ def test_jobs_created(warehouse):
     # G: first payment 2023-06-15, baseline 2023-05 = 10, 12 from 2024-01. B: 100 throughout. C: fully reversed.
     assert _kpi(db_path, "jobs_created", "27") == dict(zip(QUARTERS, [0, 0, 0, 0, 2, 2, 2, 2]))
     assert _kpi(db_path, "jobs_created", "ALL") == dict(zip(QUARTERS, [0, 3, 6, 9, 14, 17, 20, 23]))
+    # support is judged at quarter end: C's COLLAB payment (2023-07-05) counts in 2023Q3, before its reversal
+    # (2023-11-20), and only there; its headcount is flat, so it adds 0
+    quarters = _rows(db_path, "SELECT quarter FROM intermediate.int_kpi_jobs_created "
+                              "WHERE brn = ? AND kpi_code = 'jobs_created'", [FIRM_C])
+    assert quarters == [("2023Q3",)]
 
 
 def test_employment_effect_did(warehouse):
@@ -247,7 +292,7 @@ def test_targets_and_achievement(warehouse):
     db_path, *_ = warehouse
     rows = _rows(db_path, "SELECT target, achievement_pct, definition_version FROM kpi.kpi_official_candidate "
                           "WHERE kpi_code = 'crisis_centre_regions' AND region_code = 'ALL' AND quarter = '2024Q4'")
-    assert rows == [(17.0, pytest.approx(100 * 12 / 17), "2023.1")]
+    assert rows == [(17.0, pytest.approx(100 * 12 / 17), "2026.1")]
     regional_targets = _rows(db_path, "SELECT count(*) FROM kpi.kpi_official_candidate "
                                       "WHERE region_code <> 'ALL' AND target IS NOT NULL")
     assert regional_targets == [(0,)]
@@ -267,6 +312,9 @@ def test_workplace_linkage_rule(warehouse):
         FIRM_G: ("matched", True),      # (주) 대구 정밀 ~ ㈜대구정밀
         FIRM_H: ("matched", True),      # its workplace's two keys (충북, then 경남) chain into one workplace
         FIRM_I: ("matched", True),      # the three names are two keys ("(주)X" = "X(주)"), chained
+        FIRM_J: ("unmatched", False),   # no workplace with the prefix
+        FIRM_K: ("unmatched", False),
+        FIRM_L: ("unmatched", False),
     }
 
 

@@ -92,7 +92,7 @@ def test_the_ui_serves_the_whole_asset_graph_with_checks_partitions_sensor_and_s
                                             "marts/fct_region_stage", "kpi/kpi_official")} == {
         "ingest", "staging", "marts", "kpi"}
     candidate_checks = {c["name"]: c["blocking"] for c in nodes["kpi/kpi_official_candidate"]["assetChecksOrError"]["checks"]}
-    assert candidate_checks["candidate_national_equals_sum_of_regions"] is True
+    assert candidate_checks["candidate_independent_recount"] is True
     assert any(name.startswith("primary_key_") for name in candidate_checks)      # a dbt test, as a check
     [repository] = data["repositoriesOrError"]["nodes"]
     assert [s["name"] for s in repository["sensors"]] == ["landing_sensor"]

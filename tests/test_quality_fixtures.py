@@ -1,8 +1,10 @@
-"""Hand-made warehouses for the quality tests: a small, clean, realistic warehouse (4 quarters x 9 KPIs x 17 regions
-+ national, with marts, audit tables and lineage) that every blocking check passes, plus helpers to seed defects.
+"""Hand-made warehouses for the publish, report and lineage tests: a small, realistic warehouse (4 quarters x 9 KPIs
+x 17 regions + national, with marts, audit tables, lineage and the KPI definitions seed), plus gate outcomes made
+by hand (check_outcome) for the publish and report mechanics. The checks themselves are evaluated on warehouses
+dbt built from landing files (tests/test_quality_planted_defects.py), never on these hand-made tables.
 
-The other tests/test_quality_*.py import build_clean_warehouse and execute from here; the tests in this file check
-that the fixture itself is what the others assume.
+The other tests/test_quality_*.py import build_clean_warehouse, check_outcome and execute from here; the tests in
+this file check that the fixture itself is what the others assume.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pandas as pd
 from ingestion.loader import ensure_schema
 from ingestion.contracts.identifiers import brn_check_digit
 from quality.checks.registry import load_config
+from quality.checks.results import CheckResult, GateOutcome
 
 REPO = Path(__file__).resolve().parents[1]
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
@@ -33,7 +36,8 @@ WITHDRAWAL = ("27", "2024Q3")
 DDL = """
 create schema if not exists kpi; create schema if not exists marts; create schema if not exists audit;
 create table kpi.kpi_official_candidate (kpi_code varchar, region_code varchar, quarter varchar, actual double,
-    target double, achievement_pct double, definition_version varchar);
+    target double, achievement_pct double, definition_version varchar, entity_count bigint, status varchar,
+    status_reason varchar);
 create table kpi.kpi_candidate_lineage (kpi_code varchar, region_code varchar, quarter varchar, entity_type varchar,
     entity_id varchar, source_feed varchar, source_file varchar, source_row bigint);
 create table marts.fct_region_stage (region_code varchar, stage varchar, quarter varchar, quarter_end date,
@@ -91,13 +95,14 @@ def candidate_frame() -> pd.DataFrame:
         for q, quarter in enumerate(QUARTERS):
             regional = [_regional_values(kpi, i, region, q) for i, region in enumerate(REGIONS)]
             for region, value in zip(REGIONS, regional):
-                rows.append((kpi, region, quarter, float(value), None, None, "v1"))
+                rows.append((kpi, region, quarter, float(value), None, None, "v1", abs(int(value)), "final", None))
             national = sum(regional) if kpi != "employment_effect_did" else round(sum(regional) / len(regional), 3)
             target = PLAN_TARGETS.get(kpi)
             pct = 100.0 * national / target if target else None
-            rows.append((kpi, "ALL", quarter, float(national), target, pct, "v1"))
+            rows.append((kpi, "ALL", quarter, float(national), target, pct, "v1", abs(int(national)), "final", None))
     return pd.DataFrame(rows, columns=["kpi_code", "region_code", "quarter", "actual", "target",
-                                       "achievement_pct", "definition_version"])
+                                       "achievement_pct", "definition_version", "entity_count", "status",
+                                       "status_reason"])
 
 
 def lineage_frame(candidate: pd.DataFrame) -> pd.DataFrame:
@@ -188,9 +193,28 @@ def build_clean_warehouse(path: Path) -> Path:
                         "values (?,?,?,?,?,?,?,?,?,?,?,?, timestamp '2025-01-05 09:00:00')", INGEST_FILES)
         con.executemany("insert into audit.quarantine values (?,?,?,?,?,?,?,?, timestamp '2025-01-05 09:00:01')",
                         _quarantine_rows())
+        con.execute("create schema if not exists ref; create table ref.ref_kpi_definitions as "
+                    "select * from read_csv(?, header = true, all_varchar = false)",
+                    [str(REPO / "dbt_project/seeds/ref_kpi_definitions.csv")])
     finally:
         con.close()
     return path
+
+
+def check_outcome(failing: dict[str, list[dict]] | None = None, warning: dict[str, list[dict]] | None = None,
+                  batch_ids: tuple[str, ...] = (BATCH,), candidate_sha256: str | None = None) -> GateOutcome:
+    """A gate outcome made by hand: one result per configured check, passed unless named in `failing` or
+    `warning` (check name -> its failing rows)."""
+    failing, warning = failing or {}, warning or {}
+    results = []
+    for spec in load_config().checks:
+        rows = failing.get(spec.name, warning.get(spec.name))
+        results.append(CheckResult(
+            name=spec.name, table=spec.table, rule=spec.rule, severity=spec.severity,
+            status="passed" if rows is None else "failed",
+            observed="as planned" if rows is None else f"{len(rows)} failing row(s)", engine="duckdb_sql",
+            failing_row_count=None if rows is None else len(rows), failing_rows=rows or []))
+    return GateOutcome(tuple(results), batch_ids, candidate_sha256)
 
 
 def execute(path: Path, sql: str) -> None:

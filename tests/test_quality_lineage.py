@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from quality.gate import run_all
 from serving.lineage import SourceRow, explain
 from quality.release import publish_release
-from tests.test_quality_fixtures import (BATCH, CRISIS_CENTRE_REGIONS, FILES, build_clean_warehouse, execute)
+from tests.test_quality_fixtures import (BATCH, CRISIS_CENTRE_REGIONS, FILES, build_clean_warehouse, check_outcome,
+                                        execute)
 
 CELL = ("growth_project_success_cases", "26", "2024Q2")
 Q3_FUNDING = "data/landing/funding/funding_2024Q3.csv"
@@ -52,8 +52,7 @@ def test_national_row_is_explained_by_its_regions(warehouse):
 
 
 def test_release_lineage_is_a_snapshot(warehouse):
-    release = publish_release(warehouse, "run-001", "abc1234", run_all(warehouse, batch_ids=[BATCH]).results,
-                              [BATCH])
+    release = publish_release(warehouse, "run-001", "abc1234", check_outcome().results, [BATCH])
     execute(warehouse, "delete from kpi.kpi_candidate_lineage where entity_id = 'GP300-26-07'")
     published = explain(warehouse, *CELL, release_id=release.release_id)
     assert published.release_id == release.release_id and len(published.sources) == 4

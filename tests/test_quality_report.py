@@ -10,11 +10,12 @@ import jsonschema
 import pytest
 
 from quality.checks.registry import load_config
-from quality.gate import ReleaseWithheld, run_all
+from quality.gate import ReleaseWithheld
 from quality.release import release_run
+from quality.checks.gx import GxSession
 from quality.report import SCHEMA_PATH, run_dir
 from tests.browser import chromium
-from tests.test_quality_fixtures import BATCH, build_clean_warehouse, execute
+from tests.test_quality_fixtures import BATCH, build_clean_warehouse, check_outcome
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
@@ -24,10 +25,10 @@ def warehouse(tmp_path):
     return build_clean_warehouse(tmp_path / "warehouse.duckdb")
 
 
-def audit_and_publish(warehouse, reports, run_id: str, code_version: str, batch_ids: list[str]):
-    """The quality step as a run takes it: the gate once on the run's batches, then publish on its outcome."""
-    outcome = run_all(warehouse, batch_ids=batch_ids, gx_docs_dir=run_dir(reports, run_id) / "gx_docs")
-    return release_run(warehouse, reports, run_id, code_version, outcome)
+def audit_and_publish(warehouse, reports, run_id: str, code_version: str, batch_ids: list[str], failing=None):
+    """The quality step as a run takes it, on a hand-made gate outcome (with GX Data Docs beside the report)."""
+    GxSession(run_dir(reports, run_id) / "gx_docs").build_docs()
+    return release_run(warehouse, reports, run_id, code_version, check_outcome(failing, batch_ids=tuple(batch_ids)))
 
 
 def _validate(path):
@@ -59,20 +60,22 @@ def test_published_run_report(warehouse, tmp_path):
 def test_withheld_run_report_names_the_check_near_the_top(warehouse, tmp_path):
     reports = tmp_path / "reports"
     audit_and_publish(warehouse, reports, "run-001", "abc1234", [BATCH])
-    execute(warehouse, "update kpi.kpi_official_candidate set target = 290, achievement_pct = 100 * actual / 290 "
-                       "where region_code = 'ALL' and kpi_code = 'leading_firms'")
+    differences = [{"kpi_code": "leading_firms", "region_code": region, "quarter": "2024Q4", "published": 5.0,
+                    "recounted": 4.0} for region in ("26", "27", "ALL")]
     with pytest.raises(ReleaseWithheld) as withheld:
-        audit_and_publish(warehouse, reports, "run-002", "abc1234", [BATCH])
+        audit_and_publish(warehouse, reports, "run-002", "abc1234", [BATCH],
+                          failing={"candidate_independent_recount": differences})
     page = withheld.value.report_path.read_text(encoding="utf-8")
     top = page[: page.index("<h2>Checks</h2>")]
-    assert "RELEASE WITHHELD" in top and "candidate_national_targets_match_plan" in top
+    assert "RELEASE WITHHELD" in top and "candidate_independent_recount" in top
     assert "withheld" in page.lower()
     data = _validate(withheld.value.report_path.with_name("quality.json"))
     assert data["outcome"] == "withheld" and data["release"] is None
-    assert data["withheld"]["failed_checks"] == ["candidate_national_targets_match_plan"]
+    assert data["withheld"]["failed_checks"] == ["candidate_independent_recount"]
     [failed] = [c for c in data["checks"] if c["status"] != "passed"]
-    assert {(r["kpi_code"], r["target"]) for r in failed["failing_rows"]} == {("leading_firms", 290.0)}
-    assert len(failed["failing_rows"]) == 4 and failed["failing_row_count"] == 4
+    assert {(r["region_code"], r["published"], r["recounted"]) for r in failed["failing_rows"]} == {
+        ("26", 5.0, 4.0), ("27", 5.0, 4.0), ("ALL", 5.0, 4.0)}
+    assert failed["failing_row_count"] == 3
 
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert re.search(r"run-001</a>.*?published", index, re.S) and re.search(r"run-002</a>.*?withheld", index, re.S)
@@ -82,14 +85,14 @@ def test_withheld_run_report_names_the_check_near_the_top(warehouse, tmp_path):
 @pytest.mark.browser
 def test_a_reader_of_the_withheld_report_sees_the_failed_check_and_the_withheld_release(warehouse, tmp_path):
     reports = tmp_path / "reports"
-    execute(warehouse, "delete from kpi.kpi_official_candidate where region_code = '26'")
     with pytest.raises(ReleaseWithheld) as withheld:
-        audit_and_publish(warehouse, reports, "run-003", "abc1234", [BATCH])
+        audit_and_publish(warehouse, reports, "run-003", "abc1234", [BATCH],
+                          failing={"candidate_national_equals_distinct_entities": [{"kpi_code": "leading_firms"}]})
     page = withheld.value.report_path
     dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
     text = re.sub(r"<[^>]+>", " ", dom)
     banner = text[: text.index("Checks")]
-    assert "RELEASE WITHHELD" in banner and "candidate_region_quarter_complete" in banner
+    assert "RELEASE WITHHELD" in banner and "candidate_national_equals_distinct_entities" in banner
     screenshot = tmp_path / "quality.png"
     chromium(f"--screenshot={screenshot}", "--window-size=1200,900", page.as_uri(), profile=tmp_path / "profile")
     assert screenshot.stat().st_size > 20_000          # a rendered page, not a blank one

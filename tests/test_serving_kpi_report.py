@@ -17,7 +17,7 @@ from tests.serving_handmade import HandmadeWarehouse, build_warehouse
 
 pytestmark = pytest.mark.browser
 
-CHARTS = 13            # 9 KPI trajectories, regional bars, region x stage heat map, DiD coefficients, event study
+CHARTS = 16            # 12 KPI trajectories, regional bars, region x stage heat map, DiD coefficients, event study
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .registry import CheckSpec, Programme
+from .registry import CheckSpec
 from .results import MAX_FAILING_ROWS, CheckResult, jsonable
+from .sql import SqlCheckContext
 
 # Columns that identify a failing row in each guarded table (GX reports them in unexpected_index_list).
 ROW_KEYS = {
@@ -84,7 +85,7 @@ def _candidate_filtered(frame: pd.DataFrame, keep: Callable[[pd.Series], pd.Seri
     return frame[keep(frame["kpi_code"])].reset_index(drop=True)
 
 
-def plan_gx_check(spec: CheckSpec, frame: pd.DataFrame, programme: Programme, gxe) -> GxPlan:
+def plan_gx_check(spec: CheckSpec, frame: pd.DataFrame, ctx: SqlCheckContext, gxe) -> GxPlan:
     p = spec.params
     if spec.kind == "gx_row_count":
         return GxPlan(frame, [gxe.ExpectTableRowCountToBeBetween(min_value=int(p["min_rows"]))])
@@ -93,25 +94,12 @@ def plan_gx_check(spec: CheckSpec, frame: pd.DataFrame, programme: Programme, gx
     if spec.kind == "gx_compound_unique":
         return GxPlan(frame, [gxe.ExpectCompoundColumnsToBeUnique(column_list=list(p["columns"]))])
     if spec.kind == "gx_region_codes_in_set":
-        allowed = [*programme.region_codes, programme.national_region_code]
+        allowed = [*ctx.programme.region_codes, ctx.definitions.national_region_code]
         return GxPlan(frame, [gxe.ExpectColumnValuesToBeInSet(column="region_code", value_set=allowed)])
-    if spec.kind == "gx_quarter_format":
-        return GxPlan(frame, [gxe.ExpectColumnValuesToMatchRegex(column="quarter", regex=p["pattern"])])
-    if spec.kind == "gx_counts_non_negative":
-        excluded = set(p["signed_kpis"]) | set(p["non_count_kpis"])
-        counts = _candidate_filtered(frame, lambda k: ~k.isin(excluded))
-        return GxPlan(counts, [gxe.ExpectColumnValuesToBeBetween(column="actual", min_value=0)])
     if spec.kind == "gx_coverage_within_regions":
-        coverage = _candidate_filtered(frame, lambda k: k.isin(p["coverage_kpis"]))
+        coverage = _candidate_filtered(frame, lambda k: k.isin(sorted(ctx.definitions.coverage_kpis)))
         return GxPlan(coverage, [gxe.ExpectColumnValuesToBeBetween(
-            column="actual", min_value=0, max_value=len(programme.region_codes))])
-    if spec.kind == "gx_national_targets":
-        national = frame[(frame["region_code"] == programme.national_region_code)
-                         & frame["kpi_code"].isin(list(programme.plan_targets))].copy()
-        national["plan_target"] = national["kpi_code"].map(programme.plan_targets).astype("float64")
-        national["target"] = national["target"].astype("float64")
-        return GxPlan(national.reset_index(drop=True), [gxe.ExpectColumnPairValuesToBeEqual(
-            column_A="target", column_B="plan_target", ignore_row_if="neither")])
+            column="actual", min_value=0, max_value=len(ctx.programme.region_codes))])
     if spec.kind == "gx_links_shape":
         links = frame.copy()
         links["is_matched"] = links["match_status"] == "matched"
@@ -133,9 +121,9 @@ def _describe(result: dict) -> str:
     return f"{config['type']}({column})" if column else config["type"]
 
 
-def run_gx_check(session: GxSession, spec: CheckSpec, frame: pd.DataFrame, programme: Programme) -> CheckResult:
+def run_gx_check(session: GxSession, spec: CheckSpec, frame: pd.DataFrame, ctx: SqlCheckContext) -> CheckResult:
     """Validates one check's suite and condenses GX's answer into a CheckResult."""
-    plan = plan_gx_check(spec, frame, programme, session.expectations)
+    plan = plan_gx_check(spec, frame, ctx, session.expectations)
     index_columns = ROW_KEYS.get(spec.table, [])
     outcome = session.validate(spec.name, plan.frame, plan.expectations, index_columns)
     results = [r.to_json_dict() for r in outcome.results]
@@ -168,6 +156,6 @@ def run_gx_check(session: GxSession, spec: CheckSpec, frame: pd.DataFrame, progr
 
 
 GX_KINDS = frozenset({
-    "gx_row_count", "gx_not_null", "gx_compound_unique", "gx_region_codes_in_set", "gx_quarter_format",
-    "gx_counts_non_negative", "gx_coverage_within_regions", "gx_national_targets", "gx_links_shape",
+    "gx_row_count", "gx_not_null", "gx_compound_unique", "gx_region_codes_in_set", "gx_coverage_within_regions",
+    "gx_links_shape",
 })

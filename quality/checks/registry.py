@@ -14,8 +14,6 @@ SEVERITIES = ("blocking", "warning")
 @dataclass(frozen=True)
 class Programme:
     region_codes: tuple[str, ...]
-    national_region_code: str
-    plan_targets: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -61,8 +59,6 @@ def load_config(path: str | Path | None = None) -> QualityConfig:
     prog = raw["programme"]
     programme = Programme(
         region_codes=tuple(str(c) for c in prog["region_codes"]),
-        national_region_code=str(prog["national_region_code"]),
-        plan_targets={str(k): float(v) for k, v in prog["plan_targets"].items()},
     )
     checks = tuple(
         CheckSpec(name=c["name"], table=c["table"], kind=c["kind"], severity=c["severity"],

@@ -7,27 +7,35 @@ Each kind writes a query returning the failing rows; the check fails when that q
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import duckdb
 
+from .definitions import KpiDefinitions, read_definitions
 from .registry import CheckSpec, Programme
 from .results import MAX_FAILING_ROWS, CheckResult
+from quality.revisions import find_revisions
 from quality.warehouse import fetch_dicts, table_exists
 
 CANDIDATE = "kpi.kpi_official_candidate"
-QUARTER_PATTERN = "^[0-9]{4}Q[1-4]$"
 
 
 class MissingTable(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass
 class SqlCheckContext:
+    """What every check reads: the warehouse connection, the programme frame of checks.yml, the run's load
+    batches and, read from the warehouse on first use, the KPI definitions."""
     con: duckdb.DuckDBPyConnection
     programme: Programme
     batch_ids: tuple[str, ...] | None
+
+    @cached_property
+    def definitions(self) -> KpiDefinitions:
+        return read_definitions(self.con)
 
 
 def _require(ctx: SqlCheckContext, *tables: str) -> None:
@@ -52,71 +60,66 @@ def _batch_filter(ctx: SqlCheckContext, column: str = "load_batch_id") -> tuple[
     return f"list_contains(?::varchar[], {column})", [list(ctx.batch_ids)]
 
 
-def _quarter_index(expr: str) -> str:
-    return f"(cast(substr({expr}, 1, 4) as integer) * 4 + cast(substr({expr}, 6, 1) as integer) - 1)"
-
-
-def counts_integral(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
-    _require(ctx, CANDIDATE)
-    sql = f"""select kpi_code, region_code, quarter, actual from {CANDIDATE}
-              where not list_contains(?::varchar[], kpi_code) and actual is not null
-                and abs(actual - round(actual)) > ?"""
-    return _failing_rows_result(ctx, spec, sql, [list(spec.params["non_count_kpis"]), spec.params["tolerance"]],
-                                lambda n: f"{n} non-integral count value(s)")
-
-
-def region_quarter_complete(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
-    _require(ctx, CANDIDATE)
-    regions = [*ctx.programme.region_codes, ctx.programme.national_region_code]
-    valid = f"regexp_full_match(quarter, '{QUARTER_PATTERN[1:-1]}')"
-    idx = _quarter_index("quarter")
+def national_equals_distinct_entities(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """The national row of each count KPI against the number of distinct entities of its lineage, counted from
+    the lineage rows themselves (never from the regional numbers)."""
+    _require(ctx, CANDIDATE, "kpi.kpi_candidate_lineage")
+    national = ctx.definitions.national_region_code
     sql = f"""
-      with present as (select distinct kpi_code, region_code, quarter from {CANDIDATE} where {valid}),
-      span as (select min({idx}) as lo, max({idx}) as hi from present),
-      quarters as (select (i // 4)::varchar || 'Q' || (i % 4 + 1)::varchar as quarter
-                   from span, range(span.lo, span.hi + 1) as r(i)),
-      regions as (select unnest(?::varchar[]) as region_code),
-      grid as (select k.kpi_code, r.region_code, q.quarter
-               from (select distinct kpi_code from present) k, regions r, quarters q)
-      select g.kpi_code, g.region_code, g.quarter, 'missing' as problem from grid g
-      anti join present p using (kpi_code, region_code, quarter)"""
-    expected = ctx.con.execute(
-        f"""with present as (select distinct kpi_code, quarter from {CANDIDATE} where {valid})
-            select count(distinct kpi_code) * (max({idx}) - min({idx}) + 1) from present""").fetchall()[0][0] or 0
-    expected_cells = expected * len(regions)
-    return _failing_rows_result(ctx, spec, sql, [regions],
-                                lambda n: f"{n} of {expected_cells} expected kpi x region x quarter rows missing")
+      with lineage as (
+        select kpi_code, quarter, count(distinct entity_type || ':' || entity_id) as distinct_entities
+        from kpi.kpi_candidate_lineage where region_code = ? group by kpi_code, quarter)
+      select c.kpi_code, c.quarter, c.actual as national_actual, coalesce(l.distinct_entities, 0) as distinct_entities
+      from {CANDIDATE} c left join lineage l using (kpi_code, quarter)
+      where c.region_code = ? and list_contains(?::varchar[], c.kpi_code)
+        and c.actual is distinct from cast(coalesce(l.distinct_entities, 0) as double)"""
+    return _failing_rows_result(ctx, spec, sql, [national, national, sorted(ctx.definitions.count_kpis)],
+                                lambda n: f"{n} national row(s) differ from the distinct entities of their lineage")
 
 
-def national_equals_sum(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+def entities_have_region(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """Every entity upstream of a KPI has a programme region: the bridged designations and the KPI entities
+    (except an entity resting on a provisional reference row that names no region)."""
+    _require(ctx, "intermediate.int_firm_designations_bridged", "intermediate.int_kpi_entities")
+    sql = """
+      select 'designation' as entity_type, brn as entity_id, region_code as region_as_delivered,
+             cast(null as varchar) as kpi_code, cast(null as varchar) as quarter, source_file, source_row
+      from intermediate.int_firm_designations_bridged where programme_region_code is null
+      union all
+      select entity_type, entity_id, null, kpi_code, quarter, null, null
+      from intermediate.int_kpi_entities where region_code is null and not is_provisional"""
+    return _failing_rows_result(ctx, spec, sql, [], lambda n: f"{n} entit(y/ies) without a programme region")
+
+
+def superregional_outside_cross_regional_industries(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """초광역 designations whose programme region takes part in no cross-regional (초광역) industry."""
+    _require(ctx, "intermediate.int_firm_designations_bridged", "ref.ref_key_industries",
+             "ref.ref_key_industry_regions")
+    sql = """
+      select d.brn, d.programme_region_code, d.stage, d.designated_on, d.source_file, d.source_row
+      from intermediate.int_firm_designations_bridged d
+      where d.industry_type = '초광역'
+        and not exists (select 1 from ref.ref_key_industry_regions r
+                        join ref.ref_key_industries i using (industry_id)
+                        where i.industry_type = '초광역' and r.region_code = d.programme_region_code)"""
+    return _failing_rows_result(ctx, spec, sql, [],
+                                lambda n: f"{n} 초광역 designation(s) in a region of no cross-regional industry")
+
+
+def revisions_explained(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """The candidate against the latest release: a changed value of a quarter older than the two latest, with no
+    cause found, fails (every revision is listed in the observed text's count and stored at publish)."""
     _require(ctx, CANDIDATE)
-    sql = f"""
-      with regional as (
-        select kpi_code, quarter, sum(actual) as sum_of_regions, count(*) as regions_present
-        from {CANDIDATE} where list_contains(?::varchar[], region_code) group by kpi_code, quarter),
-      national as (select kpi_code, quarter, actual as national_actual from {CANDIDATE} where region_code = ?)
-      select n.kpi_code, n.quarter, n.national_actual, r.sum_of_regions,
-             n.national_actual - r.sum_of_regions as difference, r.regions_present
-      from national n join regional r using (kpi_code, quarter)
-      where not list_contains(?::varchar[], n.kpi_code)
-        and (n.national_actual is null or r.sum_of_regions is null
-             or abs(n.national_actual - r.sum_of_regions) > ?)"""
-    params = [list(ctx.programme.region_codes), ctx.programme.national_region_code,
-              list(spec.params["non_additive_kpis"]), spec.params["tolerance"]]
-    return _failing_rows_result(ctx, spec, sql, params,
-                                lambda n: f"{n} kpi x quarter national row(s) differ from the sum of regions")
-
-
-def achievement_pct_consistent(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
-    _require(ctx, CANDIDATE)
-    sql = f"""
-      select kpi_code, region_code, quarter, actual, target, achievement_pct,
-             case when target > 0 then 100.0 * actual / target end as expected_pct
-      from {CANDIDATE}
-      where (target > 0 and (achievement_pct is null or abs(achievement_pct - 100.0 * actual / target) > ?))
-         or ((target is null or target = 0) and achievement_pct is not null)"""
-    return _failing_rows_result(ctx, spec, sql, [spec.params["tolerance_pct_points"]],
-                                lambda n: f"{n} row(s) with achievement_pct inconsistent with actual/target")
+    revisions = find_revisions(ctx.con)
+    quarters = sorted({q for (q,) in ctx.con.execute(f"select distinct quarter from {CANDIDATE}").fetchall()})
+    recent = set(quarters[-int(spec.params["recent_quarters"]):])
+    unexplained = [r.to_dict() for r in revisions if r.cause is None and r.quarter not in recent]
+    return CheckResult(name=spec.name, table=spec.table, rule=spec.rule, severity=spec.severity,
+                       status="failed" if unexplained else "passed", engine="duckdb_sql",
+                       observed=f"{len(revisions)} revision(s) against the latest release, "
+                                f"{sum(r.cause is None for r in revisions)} without a cause, "
+                                f"{len(unexplained)} of them in a quarter older than {', '.join(sorted(recent))}",
+                       failing_row_count=len(unexplained), failing_rows=unexplained[:MAX_FAILING_ROWS])
 
 
 def cumulative_non_decreasing(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
@@ -142,9 +145,11 @@ def cumulative_non_decreasing(ctx: SqlCheckContext, spec: CheckSpec) -> CheckRes
         from series s left join withdrawals w using (region_code, quarter)
         where s.previous_actual - s.actual > 1e-9)
       select * from drops where fall > explained_by_withdrawals + 1e-9"""
-    stages = list(p["withdrawal_stages"])
-    params = [list(p["cumulative_kpis"]), stages, ctx.programme.national_region_code, stages,
-              list(p["withdrawal_explained_kpis"])]
+    kpis = sorted(ctx.definitions.cumulative_kpis) if p["kpis"] == "cumulative" else list(p["kpis"])
+    stages = [r[0] for r in ctx.con.execute("select stage_code from ref.ref_growth_stages where is_leading_stage")
+              .fetchall()]
+    params = [kpis, stages, ctx.definitions.national_region_code, stages,
+              sorted(ctx.definitions.withdrawal_explained_kpis)]
     return _failing_rows_result(ctx, spec, sql, params,
                                 lambda n: f"{n} unexplained quarter-over-quarter fall(s) of a cumulative KPI")
 
@@ -156,26 +161,39 @@ def numbers_traceable(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
       where c.region_code <> ? and coalesce(c.actual, 0) <> 0
         and not exists (select 1 from kpi.kpi_candidate_lineage l
                         where l.kpi_code = c.kpi_code and l.region_code = c.region_code and l.quarter = c.quarter)"""
-    return _failing_rows_result(ctx, spec, sql, [ctx.programme.national_region_code],
+    return _failing_rows_result(ctx, spec, sql, [ctx.definitions.national_region_code],
                                 lambda n: f"{n} non-zero regional number(s) without lineage rows")
 
 
 def linkage_match_rate(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
+    """The share of programme firms linked to exactly one workplace, against its floor nationally, in every
+    programme region and among supported firms; each group below the floor is a failing row."""
     table = "marts.fct_firm_workplace_links"
-    _require(ctx, table)
+    _require(ctx, table, "marts.dim_firm")
     floor = float(spec.params["floor"])
-    total, matched = ctx.con.execute(
-        f"select count(*), count(*) filter (where match_status = 'matched') from {table}").fetchall()[0]
-    rate = matched / total if total else None
-    ok = rate is not None and rate >= floor
-    sample = [] if ok else fetch_dicts(ctx.con, f"""
-        select brn, region_code, match_status, match_reason from {table}
-        where match_status is distinct from 'matched' order by brn limit {MAX_FAILING_ROWS}""")
-    observed = (f"{rate:.2%} matched ({matched} of {total} firms)" if total
-                else "no programme firms in the links table")
-    return CheckResult(name=spec.name, table=spec.table, rule=spec.rule, severity=spec.severity,
-                       status="passed" if ok else "failed", observed=observed, engine="duckdb_sql",
-                       failing_row_count=None if ok else total - matched, failing_rows=sample)
+    sql = f"""
+      with links as (
+        select l.brn, l.region_code, l.match_status = 'matched' as matched, coalesce(f.is_supported, false) as supported
+        from {table} l left join marts.dim_firm f using (brn)),
+      groups as (
+        select 'national' as scope, 'all firms' as firms_group, count(*) as firms, count(*) filter (where matched) as matched
+        from links
+        union all
+        select 'region ' || coalesce(region_code, '(none)'), 'all firms', count(*), count(*) filter (where matched)
+        from links group by region_code
+        union all
+        select 'national', 'supported firms', count(*), count(*) filter (where matched)
+        from links where supported having count(*) > 0)
+      select scope, firms_group, firms, matched, round(matched / firms, 4) as match_rate from groups
+      where firms > 0 and matched / firms < ?"""
+    totals = ctx.con.execute(f"select count(*), count(*) filter (where match_status = 'matched') from {table}").fetchall()[0]
+    if not totals[0]:
+        return CheckResult(name=spec.name, table=spec.table, rule=spec.rule, severity=spec.severity, status="failed",
+                           observed="no programme firms in the links table", engine="duckdb_sql",
+                           failing_row_count=0)
+    return _failing_rows_result(ctx, spec, sql, [floor], lambda n: (
+        f"{totals[1] / totals[0]:.2%} matched nationally ({totals[1]} of {totals[0]} firms); "
+        f"{n} group(s) below {floor:.0%}"))
 
 
 def ingest_reconciliation(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResult:
@@ -262,10 +280,10 @@ def rejected_files_reported(ctx: SqlCheckContext, spec: CheckSpec) -> CheckResul
 
 
 SQL_KINDS: dict[str, Callable[[SqlCheckContext, CheckSpec], CheckResult]] = {
-    "counts_integral": counts_integral,
-    "region_quarter_complete": region_quarter_complete,
-    "national_equals_sum": national_equals_sum,
-    "achievement_pct_consistent": achievement_pct_consistent,
+    "national_equals_distinct_entities": national_equals_distinct_entities,
+    "entities_have_region": entities_have_region,
+    "revisions_explained": revisions_explained,
+    "superregional_outside_cross_regional_industries": superregional_outside_cross_regional_industries,
     "cumulative_non_decreasing": cumulative_non_decreasing,
     "numbers_traceable": numbers_traceable,
     "linkage_match_rate": linkage_match_rate,

@@ -1,14 +1,15 @@
-{#- The source rows behind every number of kpi_official_candidate: for each KPI, region (and again under 'ALL'),
-    quarter and entity, the feed rows (file and 1-based row) or seed rows its value was computed from.
+{#- The source rows behind every number of kpi_official_candidate: for each KPI, region (and again under the
+    national code of ref_kpi_definitions, 'ALL'), quarter and entity, the feed rows (file and 1-based row) or seed rows its value was computed from.
     firm designations -> raw.firms rows of the designation in force; projects -> GP300 funding events of the
     project up to quarter end and the NPS rows (baseline and reference month) of its firms; consortia -> COLLAB
     funding events up to quarter end; regions -> rows of seeds/ref_support_centres.csv; jobs and DiD firms ->
-    the firm's funding events up to quarter end and its NPS rows at the baseline and evidence months. -#}
+    the firm's funding events up to quarter end and its NPS rows at the baseline and evidence months. An entity
+    of no region (a provisional centre of unknown region) has national rows only; an entity in two regions has
+    rows under each and one set under the national code. -#}
 with entities as (
     select entities.*, quarters.quarter_end
     from {{ ref('int_kpi_entities') }} as entities
     inner join {{ ref('int_quarters') }} as quarters on quarters.quarter = entities.quarter
-    where entities.region_code is not null
 ),
 
 centre_rows as (
@@ -25,8 +26,8 @@ evidence as (
     inner join {{ ref('int_kpi_leading_firms') }} as designations
         on designations.kpi_code = entities.kpi_code
        and designations.quarter = entities.quarter
+       and designations.region_code = entities.region_code
        and designations.brn = entities.entity_id
-    where entities.kpi_code in ('leading_firms', 'superregional_leading_firms', 'representative_smes')
 
     union all
 
@@ -69,7 +70,7 @@ evidence as (
            'seed', 'seeds/ref_support_centres.csv', centre_rows.seed_row
     from entities
     inner join centre_rows
-        on centre_rows.region_code = entities.region_code
+        on (centre_rows.region_code = entities.region_code or centre_rows.centre_id = entities.entity_id)
        and centre_rows.opened_on <= entities.quarter_end
        and (centre_rows.closed_on is null or centre_rows.closed_on > entities.quarter_end)
        and ((entities.kpi_code = 'crisis_centre_regions' and centre_rows.centre_type = 'crisis')
@@ -84,7 +85,8 @@ evidence as (
     inner join {{ ref('int_funding_events_netted') }} as events
         on events.brn = entities.brn
        and events.paid_on <= entities.quarter_end
-    where entities.kpi_code in ('jobs_created', 'employment_effect_did')
+    where entities.kpi_code in ('jobs_created', 'jobs_gross_created', 'jobs_gross_destroyed',
+                                'employment_effect_did')
 
     union all
 
@@ -94,7 +96,8 @@ evidence as (
     inner join {{ ref('int_firm_months') }} as months
         on months.brn = entities.brn
        and (months.data_month = entities.baseline_month or months.data_month = entities.evidence_month)
-    where entities.kpi_code in ('jobs_created', 'employment_effect_did')
+    where entities.kpi_code in ('jobs_created', 'jobs_gross_created', 'jobs_gross_destroyed',
+                                'employment_effect_did')
 ),
 
 regional as (
@@ -112,14 +115,16 @@ select
     cast(source_file as {{ dbt.type_string() }}) as source_file,
     cast(source_row as bigint) as source_row
 from regional
+where region_code is not null
 union all
-select
-    cast(kpi_code as {{ dbt.type_string() }}),
-    cast('ALL' as {{ dbt.type_string() }}),
-    cast(quarter as {{ dbt.type_string() }}),
-    cast(entity_type as {{ dbt.type_string() }}),
-    cast(entity_id as {{ dbt.type_string() }}),
-    cast(source_feed as {{ dbt.type_string() }}),
-    cast(source_file as {{ dbt.type_string() }}),
-    cast(source_row as bigint)
+select distinct
+    cast(regional.kpi_code as {{ dbt.type_string() }}),
+    cast(definitions.national_region_code as {{ dbt.type_string() }}),
+    cast(regional.quarter as {{ dbt.type_string() }}),
+    cast(regional.entity_type as {{ dbt.type_string() }}),
+    cast(regional.entity_id as {{ dbt.type_string() }}),
+    cast(regional.source_feed as {{ dbt.type_string() }}),
+    cast(regional.source_file as {{ dbt.type_string() }}),
+    cast(regional.source_row as bigint)
 from regional
+inner join {{ ref('ref_kpi_definitions') }} as definitions on definitions.kpi_code = regional.kpi_code

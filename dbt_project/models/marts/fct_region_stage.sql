@@ -1,9 +1,7 @@
 {#- Firms by programme region, growth stage and quarter (every region x stage x quarter, zeros where none).
     Stage and region of a firm are those of its designation in force (int_firm_stage_history). -#}
 with stages as (
-    select '잠재' as stage, 1 as stage_rank
-    union all select '예비', 2
-    union all select '선도', 3
+    select stage_code as stage, stage_rank from {{ ref('ref_growth_stages') }}
 ),
 
 spine as (

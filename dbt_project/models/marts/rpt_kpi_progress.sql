@@ -1,5 +1,5 @@
 {#- What dbt knows about every cell the KPI progress report can show: each KPI x programme region (and the
-    national row 'ALL') x quarter, with the KPI's wording, unit, aggregation and plan target and the region's
+    national row, under the national code of ref_kpi_definitions) x quarter, with the KPI's wording, unit, aggregation and plan target and the region's
     label. The figures themselves come from the published release, which the publish step writes after dbt. -#}
 with report_regions as (
     select
@@ -8,7 +8,8 @@ with report_regions as (
         display_order as region_order
     from {{ ref('dim_region') }}
     union all
-    select 'ALL', '전국 National', 0
+    select distinct national_region_code, '전국 National', 0
+    from {{ ref('ref_kpi_definitions') }}
 ),
 
 latest_target_years as (

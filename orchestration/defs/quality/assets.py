@@ -67,7 +67,8 @@ def build_quality_gate(config: QualityConfig) -> dg.AssetChecksDefinition:
         if blocking:
             withheld = ReleaseWithheld(blocking, f"blocking check(s) failed: {', '.join(blocking)}")
             report = write_run_report(settings.reports, run_id, settings.warehouse, outcome, withheld=withheld,
-                                      batch_ids=[run_id], code_version=code_version())
+                                      batch_ids=[run_id], code_version=code_version(),
+                                      dbt_target=settings.dbt_target)
             context.log.error(f"KPI release withheld: {', '.join(blocking)}; report {report.html_path}")
 
     return quality_gate
@@ -83,7 +84,8 @@ def kpi_official(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     if outcome is None:
         raise dg.Failure(description="the quality gate did not run in this run, so nothing may be published")
     try:
-        run = release_run(settings.warehouse, settings.reports, context.run_id, code_version(), outcome)
+        run = release_run(settings.warehouse, settings.reports, context.run_id, code_version(), outcome,
+                          dbt_target=settings.dbt_target)
     except ReleaseWithheld as withheld:
         raise dg.Failure(description=f"KPI release withheld: {withheld.reason}",
                          metadata={"report": str(withheld.report_path)}) from withheld

@@ -1,7 +1,7 @@
 {#- Firm designations (one row per brn, stage, designated_on) with their programme region: the firm's 2-digit
     region code mapped through the dated bridge ref_admin_region_bridge on the designation date (42 -> 51,
     45 -> 52). The firms feed names no 시군구, so only bridge rows without a sigungu_prefix apply; null when the
-    bridge has no row for the code on that date. -#}
+    bridge has no row for the code on that date. stage_rank: the stage's rank in ref_growth_stages. -#}
 select
     designations.brn,
     designations.firm_name,
@@ -13,7 +13,7 @@ select
     designations.key_industry,
     designations.industry_type,
     designations.stage,
-    designations.stage_rank,
+    stages.stage_rank,
     designations.designated_on,
     designations.withdrawn_on,
     designations.source_file,
@@ -22,6 +22,7 @@ select
     designations.load_batch_id,
     designations.loaded_at
 from {{ ref('stg_firms__designations') }} as designations
+inner join {{ ref('ref_growth_stages') }} as stages on stages.stage_code = designations.stage
 left join {{ ref('ref_admin_region_bridge') }} as bridge
     on bridge.admin_code = designations.region_code
    and bridge.sigungu_prefix is null

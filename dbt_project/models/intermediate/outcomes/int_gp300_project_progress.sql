@@ -1,21 +1,32 @@
-{#- Growth Project 300 progress per project and quarter: net jobs of the participating firms since the project
-    start against the project's target. reached_target: net_jobs >= target at this quarter end.
+{#- Growth Project 300 progress per project and quarter: net jobs of the participating firms since each one's
+    entry against the project's target. reached_target: net_jobs >= target at this quarter end with at least
+    min_measured_share (ref_kpi_definitions) of the participating firms measured.
     is_success: the target was reached at this quarter end or any earlier one. A success case, once achieved,
     stays achieved (the plan counts success cases reached by 2027): every quarter from the first success on has a
     row, also a quarter in which no participating firm has net funding left, so the KPI never falls when jobs
     later dip or payments are reversed. -#}
-with progress as (
+with measurement as (
+    select min_measured_share
+    from {{ ref('ref_kpi_definitions') }}
+    where kpi_code = 'growth_project_success_cases'
+),
+
+progress as (
     select
-        project_id,
-        quarter,
-        max(region_code) as region_code,
-        max(target_net_jobs) as target_net_jobs,
+        project_firms.project_id,
+        project_firms.quarter,
+        max(project_firms.region_code) as region_code,
+        max(project_firms.target_net_jobs) as target_net_jobs,
         count(*) as participating_firms,
-        sum(case when net_jobs is not null then 1 else 0 end) as measured_firms,
-        coalesce(sum(net_jobs), 0) as net_jobs,
-        case when coalesce(sum(net_jobs), 0) >= max(target_net_jobs) then true else false end as reached_target
-    from {{ ref('int_gp300_project_firms') }}
-    group by project_id, quarter
+        sum(case when project_firms.net_jobs is not null then 1 else 0 end) as measured_firms,
+        coalesce(sum(project_firms.net_jobs), 0) as net_jobs,
+        case when coalesce(sum(project_firms.net_jobs), 0) >= max(project_firms.target_net_jobs)
+              and sum(case when project_firms.net_jobs is not null then 1 else 0 end)
+                  >= coalesce(max(measurement.min_measured_share), 0) * count(*)
+             then true else false end as reached_target
+    from {{ ref('int_gp300_project_firms') }} as project_firms
+    cross join measurement
+    group by project_firms.project_id, project_firms.quarter
 ),
 
 first_success as (

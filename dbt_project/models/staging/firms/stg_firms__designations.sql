@@ -1,6 +1,9 @@
-{#- Firm designations, typed, one row per (brn, stage, designated_on). A designation delivered again in a later
-    batch (for example with its withdrawal date filled in) replaces the earlier delivery: latest load wins.
-    The programme region is added downstream (intermediate/firms/int_firm_designations_bridged). -#}
+{#- Firm designations, typed, one row per firm, track (industry_type 주축 / 미래 / 초광역), stage, region and date.
+    A designation delivered again in a later batch (for example with its withdrawal date filled in) replaces the
+    earlier delivery of the same key: latest load wins. Two agencies delivering the same firm on the same day in
+    different regions are two rows, both kept; a re-delivery naming another region is a row of its own and never
+    moves the old designation. The stage's rank and the programme region are added downstream
+    (intermediate/firms/int_firm_designations_bridged). -#}
 with ranked as (
     select
         brn,
@@ -19,7 +22,7 @@ with ranked as (
         load_batch_id,
         loaded_at,
         row_number() over (
-            partition by brn, stage, designated_on
+            partition by brn, industry_type, stage, region_code, designated_on
             order by loaded_at desc, source_file desc, source_row desc
         ) as delivery_rank
     from {{ source('raw', 'firms') }}
@@ -39,7 +42,6 @@ select
     latest.key_industry,
     latest.industry_type,
     latest.stage,
-    case latest.stage when '잠재' then 1 when '예비' then 2 when '선도' then 3 end as stage_rank,
     latest.designated_on,
     latest.withdrawn_on,
     latest.source_file,
