@@ -4,14 +4,7 @@
     matched_history, sample all_firms: a firm that left the file counts as zero headcount). Their mean over all
     regions in the latest quarter is the ALL estimate at +12 months of marts.fct_program_effects. -#}
 with first_participation as (
-    select brn, program_code
-    from (
-        select
-            brn, program_code,
-            row_number() over (partition by brn order by first_paid_on, program_code) as participation_order
-        from {{ ref('int_program_participation') }}
-    ) as ordered
-    where participation_order = 1
+    select brn, program_code from {{ ref('int_program_participation') }} where is_first_participation
 ),
 
 effects as (

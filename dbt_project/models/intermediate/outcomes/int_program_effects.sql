@@ -14,14 +14,7 @@
                 Repeated on every row of the programme, method and sample; rejected when p < 0.05.
     Horizons without any measured participation have no row here (the mart shows them as NULL). -#}
 with first_participations as (
-    select brn, program_code
-    from (
-        select
-            brn, program_code,
-            row_number() over (partition by brn order by first_paid_on, program_code) as participation_order
-        from {{ ref('int_program_participation') }}
-    ) as ordered
-    where participation_order = 1
+    select brn, program_code from {{ ref('int_program_participation') }} where is_first_participation
 ),
 
 differences as (

@@ -35,6 +35,8 @@ stages as (
 select
     entries.brn,
     entries.program_code,
+    row_number() over (partition by entries.brn order by entries.first_paid_on, entries.program_code) = 1
+        as is_first_participation,
     coalesce(baseline.programme_region_code, stages.designation_region_code) as region_code,
     stages.stage_at_entry,
     case when stages.promoted_flag = 1 then true else false end as promoted_after_entry,
