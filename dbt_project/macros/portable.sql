@@ -41,3 +41,14 @@
 {% macro date_literal(iso_text) -%}
     cast('{{ iso_text }}' as date)
 {%- endmacro %}
+
+{#- The value of a column on the row where another column is highest, null included, as an aggregate (DuckDB
+    arg_max_null, Spark max_by; DuckDB's arg_max would skip a null); callers make the ordering column unique
+    within the group. -#}
+{% macro value_at_highest(column, ordering_column) -%}
+    {%- if target.type == 'spark' -%}
+        max_by({{ column }}, {{ ordering_column }})
+    {%- else -%}
+        arg_max_null({{ column }}, {{ ordering_column }})
+    {%- endif -%}
+{%- endmacro %}

@@ -14,7 +14,7 @@ with candidates as (
         ) as delivery_rank,
         count(*) over (partition by workplace_key, data_month, source_file) as workplaces_sharing_key
     from {{ ref('int_workplace_rows_bridged') }}
-    where {{ sme_warehouse.months_to_build(ref('int_workplace_rows_bridged')) }}
+    where {{ sme_warehouse.months_to_build() }}
 )
 
 select

@@ -6,7 +6,7 @@
 with delivered as (
     select *
     from {{ source('raw', 'employment') }}
-    where {{ sme_warehouse.months_to_build(source('raw', 'employment')) }}
+    where {{ sme_warehouse.months_to_build() }}
 ),
 
 first_deliveries as (

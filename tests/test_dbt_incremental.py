@@ -1,0 +1,162 @@
+"""A monthly dbt build equals a full build of the same inputs, and rebuilds only the months it must.
+
+Generated demo feeds go through the loader into two warehouses. One is built incrementally, month by month as the
+files arrive; the other is built once, fresh, from the same landing folder. Every model of staging, intermediate,
+marts and kpi must then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch
+ids, which differ by construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of
+an older month, and a change to reference data the incremental models read, which must rebuild every month.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from generator import generate
+from ingestion.files import data_month_of_file
+from ingestion.loader import load_landing
+from ingestion.normalise import clean_header
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+DBT = Path(sys.executable).parent / "dbt"
+SCHEMAS = ("staging", "intermediate", "marts", "kpi")
+DIFFERENT_BY_CONSTRUCTION = {"loaded_at", "load_batch_id"}
+
+
+def dbt_build(project: Path, warehouse: Path, work: Path) -> None:
+    result = subprocess.run(
+        [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+         "--vars", f'{{"warehouse_path": "{warehouse}"}}'],
+        cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def months_built(warehouse: Path) -> list[str]:
+    """The months the last build rebuilt and tested, as 'YYYY-MM'."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [row[0] for row in con.execute(
+            "select strftime(data_month, '%Y-%m') from staging.dbt_months_to_build order by 1").fetchall()]
+
+
+def differences(incremental: Path, fresh: Path) -> dict[str, tuple[int, int]]:
+    """Per model whose rows differ: rows only in the incremental warehouse, rows only in the fresh one."""
+    con = duckdb.connect()
+    con.execute(f"attach '{incremental}' as incremental (read_only)")
+    con.execute(f"attach '{fresh}' as fresh (read_only)")
+    models = con.execute("""
+        select schema_name, table_name from duckdb_tables()
+        where database_name = 'fresh' and list_contains(?::varchar[], schema_name)
+        union
+        select schema_name, view_name from duckdb_views()
+        where database_name = 'fresh' and not internal and list_contains(?::varchar[], schema_name)""",
+                         [list(SCHEMAS), list(SCHEMAS)]).fetchall()
+    found = {}
+    for schema, name in models:
+        if name.startswith("dbt_"):     # the build's own bookkeeping, not a model
+            continue
+        columns = con.execute("""select column_name, data_type from duckdb_columns()
+                                 where database_name = 'fresh' and schema_name = ? and table_name = ?""",
+                              [schema, name]).fetchall()
+        projection = ", ".join(f'round("{column}", 9)' if kind == "DOUBLE" else f'"{column}"'
+                               for column, kind in columns if column not in DIFFERENT_BY_CONSTRUCTION)
+        only = [con.execute(f"""select count(*) from (select {projection} from {left}.{schema}.{name}
+                                except all select {projection} from {right}.{schema}.{name})""").fetchone()[0]
+                for left, right in (("incremental", "fresh"), ("fresh", "incremental"))]
+        if any(only):
+            found[f"{schema}.{name}"] = tuple(only)
+    con.close()
+    assert models, "the fresh warehouse has no models"
+    return found
+
+
+def corrected_copy(source: Path, target: Path) -> None:
+    """The NPS file re-delivered corrected: every tenth workplace's headcount up by 3, the last 50 rows dropped."""
+    with open(source, encoding="cp949", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, records = rows[0], rows[1:-50]
+    subscribers = [clean_header(name) for name in header].index("가입자수")
+    for number, record in enumerate(records):
+        if number % 10 == 0:
+            record[subscribers] = str(int(record[subscribers]) + 3)
+    with open(target, "w", encoding="cp949", newline="") as handle:
+        csv.writer(handle).writerows([header, *records])
+
+
+def fresh_build(landing: Path, project: Path, work: Path) -> Path:
+    warehouse = work / "fresh.duckdb"
+    load_landing(landing, warehouse)
+    dbt_build(project, warehouse, work)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def arrivals(tmp_path_factory):
+    """The generated landing with its NPS files in month order, and an empty landing folder that receives them."""
+    root = tmp_path_factory.mktemp("incremental")
+    generate(root / "generated", scale="demo", months=8, progress=False)
+    employment = sorted((root / "generated" / "employment").glob("*.csv"), key=data_month_of_file)
+    landing = root / "landing"
+    for feed in ("firms", "funding"):
+        shutil.copytree(root / "generated" / feed, landing / feed)
+    (landing / "employment").mkdir()
+    return root, landing, employment
+
+
+def test_a_new_month_a_corrected_month_and_a_reference_change_each_build_to_the_full_result(arrivals):
+    root, landing, employment = arrivals
+    warehouse = root / "incremental.duckdb"
+    project = REPO / "dbt_project"
+
+    for path in employment[:-1]:
+        shutil.copy(path, landing / "employment" / path.name)
+    load_landing(landing, warehouse)
+    dbt_build(project, warehouse, root / "first")
+    assert len(months_built(warehouse)) == len(employment) - 1      # the first build builds every month
+
+    newest = employment[-1]
+    shutil.copy(newest, landing / "employment" / newest.name)
+    load_landing(landing, warehouse)
+    dbt_build(project, warehouse, root / "increment")
+    assert months_built(warehouse) == [data_month_of_file(newest)]
+    assert differences(warehouse, fresh_build(landing, project, root / "fresh_new_month")) == {}
+
+    older = employment[-4]
+    correction = landing / "employment" / "국민연금공단_국민연금 가입 사업장 내역_20990101.csv"
+    corrected_copy(older, correction)
+    load_landing(landing, warehouse)
+    dbt_build(project, warehouse, root / "correction")
+    assert months_built(warehouse) == [data_month_of_file(older)]
+    assert differences(warehouse, fresh_build(landing, project, root / "fresh_correction")) == {}
+
+    # reference data upstream of the incremental models changes: 충남 (44) is bridged to 충북 (43) from now on
+    changed = root / "changed_project"
+    shutil.copytree(project, changed, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    bridge = changed / "seeds" / "ref_admin_region_bridge.csv"
+    lines = bridge.read_text(encoding="utf-8").splitlines()
+    rewired = [line.replace("B012,44,,1900-01-01,,44,", "B012,44,,1900-01-01,,43,") for line in lines]
+    assert rewired != lines
+    bridge.write_text("\n".join(rewired) + "\n", encoding="utf-8")
+    dbt_build(changed, warehouse, root / "reference_change")
+    assert len(months_built(warehouse)) == len(employment)
+    assert differences(warehouse, fresh_build(landing, changed, root / "fresh_reference_change")) == {}
+
+
+def test_a_build_with_nothing_new_rebuilds_no_month_and_tests_none_again(arrivals):
+    root, landing, employment = arrivals
+    warehouse = root / "settled.duckdb"
+    for path in employment:
+        shutil.copy(path, landing / "employment" / path.name)
+    load_landing(landing, warehouse)
+    dbt_build(REPO / "dbt_project", warehouse, root / "settled_first")
+    dbt_build(REPO / "dbt_project", warehouse, root / "settled_again")
+    assert months_built(warehouse) == []
