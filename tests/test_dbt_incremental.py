@@ -4,7 +4,8 @@ Generated demo feeds go through the loader into two warehouses. One is built inc
 files arrive; the other is built once, fresh, from the same landing folder. Every model of staging, intermediate,
 marts and kpi must then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch
 ids, which differ by construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of
-an older month, and a change to reference data the incremental models read, which must rebuild every month.
+an older month, and a change to reference data the incremental models read, which must rebuild every month. A
+hand-made feed covers the case a new month changes the identity of a workplace seen before.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from generator import generate
 from ingestion.files import data_month_of_file
 from ingestion.loader import load_landing
 from ingestion.normalise import clean_header
+from tests.handmade import funding_event, workplace_row, write_employment, write_firms, write_funding
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +162,32 @@ def test_a_build_with_nothing_new_rebuilds_no_month_and_tests_none_again(arrival
     dbt_build(REPO / "dbt_project", warehouse, root / "settled_first")
     dbt_build(REPO / "dbt_project", warehouse, root / "settled_again")
     assert months_built(warehouse) == []
+
+
+def test_a_month_that_breaks_a_workplace_chain_rebuilds_the_months_of_the_keys_it_reassigns(tmp_path):
+    """한빛정밀 is in 부산 in 2024-01 and 2024-02 and in 대구 from 2024-03: a move, one workplace_id. In 2024-04 the
+    부산 workplace is in the file again beside the 대구 one, so they are two workplaces after all, and the 대구 key's
+    2024-03 row, which the new month does not contain, must change its workplace_id."""
+    landing = tmp_path / "landing"
+    write_firms(landing, "agency.csv", [["134-86-72683", "(주)한빛정밀", "부산", "29299", "", "주축", "선도",
+                                         "2023-05-01", ""]])
+    write_funding(landing, "events.jsonl", [funding_event("E1", paid_on="2024-01-10", program="TALENT")])
+    busan, daegu = "26", "27"
+    months = {"2024-01": [busan], "2024-02": [busan], "2024-03": [daegu], "2024-04": [busan, daegu]}
+    for month, regions in list(months.items())[:3]:
+        write_employment(landing, f"nps_{month}.csv", [workplace_row(month, region=r) for r in regions])
+    warehouse = tmp_path / "incremental.duckdb"
+    load_landing(landing, warehouse)
+    dbt_build(REPO / "dbt_project", warehouse, tmp_path / "first")
+    write_employment(landing, "nps_2024-04.csv", [workplace_row("2024-04", region=r) for r in months["2024-04"]])
+    load_landing(landing, warehouse)
+    dbt_build(REPO / "dbt_project", warehouse, tmp_path / "increment")
+
+    assert months_built(warehouse) == ["2024-04"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        identities = con.execute("""select strftime(data_month, '%Y-%m'), programme_region_code,
+                                           workplace_id = workplace_key
+                                    from intermediate.int_workplace_id_months order by 1, 2""").fetchall()
+    assert identities == [("2024-01", busan, True), ("2024-02", busan, True), ("2024-03", daegu, True),
+                          ("2024-04", busan, True), ("2024-04", daegu, True)]
+    assert differences(warehouse, fresh_build(landing, REPO / "dbt_project", tmp_path / "fresh")) == {}

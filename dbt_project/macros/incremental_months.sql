@@ -2,7 +2,8 @@
     (re)builds and tests.
 
     incremental_month_config(): delete+insert keyed by data_month on DuckDB, insert_overwrite of data_month
-    partitions on Spark, so a run rewrites whole months and nothing else.
+    partitions on Spark, so a run rewrites whole months and nothing else. A changed definition rebuilds every
+    month (below); on DuckDB the columns follow it too, on Spark a changed column list needs --full-refresh.
 
     record_months_to_build() (on-run-start) writes the months this invocation builds into
     staging.dbt_months_to_build, once, before any model runs:
@@ -26,7 +27,7 @@
         'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else 'delete+insert',
         'unique_key': none if target.type == 'spark' else 'data_month',
         'partition_by': ['data_month'] if target.type == 'spark' else none,
-        'on_schema_change': 'fail'
+        'on_schema_change': 'fail' if target.type == 'spark' else 'sync_all_columns'
     }) }}
 {%- endmacro %}
 

@@ -2,9 +2,10 @@
     runs on across moves and renames, with the matching fields of that month, and whether the workplace entered
     the file through the 2025-07 coverage extension (an individual workplace, type 2, first seen on or after
     var nps_individual_coverage_from): such workplaces have no history before the break.
-    A view: the months are int_workplace_months (incremental) and the identity comes from the small key tables,
-    so a new month or a chain that changes never rewrites the whole history. -#}
-{{ config(materialized='view') }}
+    Incremental by data_month like int_workplace_months. A month that arrives can also change the identity of
+    keys seen before (a new month ends or opens a chain, so a key's workplace_id or its first month changes); the
+    months holding such a key's rows are rebuilt too, so the table always equals a full build. -#}
+{{ config(**sme_warehouse.incremental_month_config()) }}
 
 with identities as (
     select
@@ -14,10 +15,32 @@ with identities as (
     from {{ ref('int_workplace_chains') }} as chains
     inner join {{ ref('int_workplaces') }} as keys on keys.workplace_key = chains.workplace_key
     group by chains.workplace_id
+),
+
+key_identities as (
+    select
+        chains.workplace_key,
+        chains.workplace_id,
+        case when identities.ever_individual
+                  and identities.first_month >= {{ sme_warehouse.date_literal(var('nps_individual_coverage_from')) }}
+             then true else false end as entered_by_coverage_extension
+    from {{ ref('int_workplace_chains') }} as chains
+    inner join identities on identities.workplace_id = chains.workplace_id
 )
+{%- if is_incremental() %},
+
+reassigned_months as (
+    select distinct built.data_month
+    from {{ this }} as built
+    left join key_identities on key_identities.workplace_key = built.workplace_key
+    where key_identities.workplace_key is null
+       or key_identities.workplace_id <> built.workplace_id
+       or key_identities.entered_by_coverage_extension <> built.entered_by_coverage_extension
+)
+{%- endif %}
 
 select
-    chains.workplace_id,
+    key_identities.workplace_id,
     months.data_month,
     months.workplace_key,
     months.brn_prefix,
@@ -28,11 +51,13 @@ select
     months.enrolment_status,
     months.workplaces_sharing_key,
     months.subscribers,
-    case when identities.ever_individual
-              and identities.first_month >= {{ sme_warehouse.date_literal(var('nps_individual_coverage_from')) }}
-         then true else false end as entered_by_coverage_extension,
+    key_identities.entered_by_coverage_extension,
     months.source_file,
-    months.source_row
+    months.source_row,
+    months.loaded_at
 from {{ ref('int_workplace_months') }} as months
-inner join {{ ref('int_workplace_chains') }} as chains on chains.workplace_key = months.workplace_key
-inner join identities on identities.workplace_id = chains.workplace_id
+inner join key_identities on key_identities.workplace_key = months.workplace_key
+where ({{ sme_warehouse.months_to_build() }})
+{%- if is_incremental() %}
+   or months.data_month in (select data_month from reassigned_months)
+{%- endif %}
