@@ -261,6 +261,30 @@ def test_recount_catches_a_mutated_kpi_model(warehouse, tmp_path):
     assert differing[("leading_firms", "27")] == (1.0, 0.0)      # 대구's 잠재 firm is no leading firm
 
 
+def test_recount_catches_a_pooled_jobs_model_counting_a_firm_once_per_programme(warehouse, tmp_path):
+    """jobs_created rebuilt by dbt with its pooled entries grouped by programme: 가나테크 (GP300 from 2023-04,
+    COLLAB from 2023-05) is counted twice in 강원, 15 + 14 jobs instead of once, 15. The national row takes each
+    firm once and so still agrees; the recount, with its own rule, names the regional number."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models" / "intermediate" / "kpi" / "int_kpi_jobs_created.sql"
+    source = model.read_text(encoding="utf-8")
+    pooled = "    where net_at_quarter_end > 0\n    group by quarter, reference_month, brn\n"
+    assert source.count(pooled) == 1
+    model.write_text(source.replace(pooled, pooled[:-1] + ", payment_status.program_code\n"), encoding="utf-8")
+    _dbt(["run", "--select", "int_kpi_jobs_created+"], warehouse, tmp_path, project)
+    outcome = run_all(warehouse, batch_ids=[BATCH])
+    recount = next(r for r in outcome.results if r.name == "candidate_independent_recount")
+    assert recount.status == "failed"
+    differing = {(row["kpi_code"], row["region_code"]): (row["published"], row["recounted"])
+                 for row in recount.failing_rows}
+    assert differing == {("jobs_created", "51"): (29.0, 15.0)}
+    # the per-programme figures are recounted too, each firm from its own entry into the programme: COLLAB is
+    # 가나테크's 14 (from 2023-04) and 대구정밀's 2 (10 -> 12)
+    assert "jobs_created_collab 16.0 / 16.0" in recount.observed
+    assert "jobs_created_gp300 15.0 / 15.0" in recount.observed
+
+
 def test_a_check_that_cannot_run_is_an_error_that_blocks(warehouse, tmp_path):
     _execute(warehouse, "drop table marts.fct_region_stage")
     outcome = run_all(warehouse, batch_ids=[BATCH])
