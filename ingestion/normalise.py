@@ -1,7 +1,9 @@
 """Normalisers applied at the edge: business numbers, regions, dates and header names.
 
 Region names and codes come from the dbt seeds (`dbt_project/seeds/ref_regions.csv` and
-`ref_region_aliases.csv`), the single home of reference data; nothing here keeps its own copy.
+`ref_region_aliases.csv`), the single home of reference data; nothing here keeps its own copy. Which codes span
+more than one programme region (12, the reported 광주+전남 merger) and how a row is placed in one of them is read
+from `ref_admin_region_bridge.csv`, the seed dbt regions the rows with, so the loader and dbt apply one rule.
 """
 from __future__ import annotations
 
@@ -56,17 +58,33 @@ def clean_header(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class BridgeRow:
+    """One row of ref_admin_region_bridge: an administrative code (and, for a split code, the first two digits of
+    the 시군구 or legal-dong code that pick this row) mapped to a programme region while the row is valid."""
+
+    admin_code: str
+    sigungu_prefix: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    programme_region_code: str
+
+
+@dataclass(frozen=True)
 class RegionMatch:
     """Outcome of resolving a region as delivered: the current code, or why there is none."""
 
     code: str | None
     reason: str | None = None     # unknown_region | ambiguous_region
+    spans: tuple[str, ...] = ()   # for a code the bridge splits: the programme regions it spans
 
 
 class RegionResolver:
     """Resolves region names, short forms, English names and legal-dong codes (legacy ones included).
 
-    Every legacy code is followed to its successor, so 강원도, 42 and 4200000000 all resolve to 51.
+    Every legacy code is followed to its successor, so 강원도, 42 and 4200000000 all resolve to 51. A code the
+    bridge splits between programme regions by 시군구 prefix (12, or its name 전남광주통합특별시) is ambiguous on its
+    own: the value alone never says which programme region, so `resolve` gives `ambiguous_region`; a row that
+    also carries a 시군구 or legal-dong code is placed by the bridge rows (`bridge_rows`, `split_codes`).
     """
 
     def __init__(self, seeds_dir: Path = SEEDS_DIR):
@@ -77,6 +95,18 @@ class RegionResolver:
         with open(seeds_dir / "ref_region_aliases.csv", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 self._aliases[self._key(row["alias"])] = row["region_code"] or None
+        with open(seeds_dir / "ref_admin_region_bridge.csv", encoding="utf-8") as handle:
+            self.bridge_rows = tuple(
+                BridgeRow(row["admin_code"], row["sigungu_prefix"] or None, dt.date.fromisoformat(row["valid_from"]),
+                          dt.date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+                          row["programme_region_code"])
+                for row in csv.DictReader(handle))
+        # Region codes the bridge splits by 시군구 prefix, each with the programme regions it spans.
+        spans: dict[str, set[str]] = {}
+        for bridge in self.bridge_rows:
+            if bridge.sigungu_prefix:
+                spans.setdefault(bridge.admin_code, set()).add(bridge.programme_region_code)
+        self.split_codes = {code: tuple(sorted(regions)) for code, regions in spans.items()}
 
     @staticmethod
     def _key(text: str) -> str:
@@ -95,14 +125,19 @@ class RegionResolver:
         text = value.strip()
         if re.fullmatch(r"\d{2}|\d{5}|\d{10}", text):
             code = text[:2]
-            if code in self._successor:
-                return RegionMatch(self.current_code(code))
-            return RegionMatch(None, "unknown_region")
-        key = self._key(text)
-        if key in self._aliases:
+            if code not in self._successor:
+                return RegionMatch(None, "unknown_region")
+        else:
+            key = self._key(text)
+            if key not in self._aliases:
+                return RegionMatch(None, "unknown_region")
             code = self._aliases[key]
-            return RegionMatch(self.current_code(code)) if code else RegionMatch(None, "ambiguous_region")
-        return RegionMatch(None, "unknown_region")
+            if not code:
+                return RegionMatch(None, "ambiguous_region")
+        code = self.current_code(code)
+        if code in self.split_codes:
+            return RegionMatch(None, "ambiguous_region", self.split_codes[code])
+        return RegionMatch(code)
 
 
 @lru_cache(maxsize=1)

@@ -98,6 +98,10 @@ def _validate_firm_records(con: duckdb.DuckDBPyConnection, records: Iterable[tup
             reject("invalid_brn", f"사업자등록번호 '{brn_raw}' is not 10 digits with a valid check digit")
             continue
         region = resolver.resolve(region_raw)
+        if region.spans:
+            reject(region.reason, f"시도 '{region_raw}' spans programme regions {' and '.join(region.spans)}, and a "
+                                  "firm row carries no 시군구 or legal-dong code to place it in one of them")
+            continue
         if region.code is None:
             reject(region.reason, f"시도 '{region_raw}' " + (
                 "names more than one region" if region.reason == "ambiguous_region" else "is not a known region"))
@@ -241,6 +245,43 @@ def _employment_date(column: str) -> str:
     return f"CAST(coalesce({forms}) AS DATE)"
 
 
+def _split_code_rule(file_month: str) -> str:
+    """CASE branches quarantining a row under a code the bridge splits (12) that the bridge cannot place.
+
+    The same rule int_workplace_rows_bridged applies, on the same seed rows valid on the data month: a 5-digit
+    시군구 row of the bridge, else the split code's row whose sigungu_prefix is the 시군구 code's first two digits,
+    or, when the 시군구 code is missing or merely repeats the delivered code (NPS gives region code + 3 digits),
+    the first two digits of the 10-digit legal-dong code (고객법정동주소코드).
+    """
+    resolver = region_resolver()
+    month = f"DATE '{file_month}-01'"
+    sigungu = ("CASE WHEN length(trim(sigungu_code)) = 3 THEN trim(region_code_as_delivered) || trim(sigungu_code) "
+               "ELSE nullif(trim(sigungu_code), '') END")
+    prefix = (f"CASE WHEN ({sigungu}) IS NULL OR substring({sigungu}, 1, 2) = substring(trim(region_code_as_delivered), "
+              f"1, 2) THEN substring(trim(legal_dong_code), 1, 2) ELSE substring({sigungu}, 1, 2) END")
+    placed = f"""EXISTS (SELECT 1 FROM bridge b
+                 WHERE {month} >= b.valid_from AND (b.valid_to IS NULL OR {month} <= b.valid_to)
+                   AND (b.admin_code = ({sigungu})
+                        OR (b.admin_code = substring(trim(region_code_as_delivered), 1, 2)
+                            AND (b.sigungu_prefix IS NULL OR b.sigungu_prefix = ({prefix})))))"""
+    return " ".join(
+        f"""WHEN trim(region_code_as_delivered) = '{code}' AND NOT {placed}
+                THEN 'ambiguous_region|법정동주소광역시도코드 {code} spans programme regions {' and '.join(spans)}, and '
+                     || 'neither 법정동주소광역시시군구코드 "' || coalesce(sigungu_code, '') || '" nor 고객법정동주소코드 "'
+                     || coalesce(legal_dong_code, '') || '" places the row in one of them in {file_month}'"""
+        for code, spans in sorted(resolver.split_codes.items()))
+
+
+def _bridge_values() -> str:
+    """The rows of ref_admin_region_bridge as a SQL VALUES list."""
+    def literal(value) -> str:
+        return "NULL" if value is None else f"'{value}'"
+    return ", ".join(
+        f"('{row.admin_code}', {literal(row.sigungu_prefix)}, DATE '{row.valid_from}', "
+        f"CAST({literal(row.valid_to)} AS DATE), '{row.programme_region_code}')"
+        for row in region_resolver().bridge_rows)
+
+
 def _employment_checks(known_codes: dict[str, str], file_month: str, source: str) -> str:
     """SQL over `source` (a scan of the file) giving each row its first failing rule as 'reason|detail', or NULL."""
     codes = ", ".join(f"('{old}', '{new}')" for old, new in sorted(known_codes.items()))
@@ -253,7 +294,8 @@ def _employment_checks(known_codes: dict[str, str], file_month: str, source: str
         f"THEN 'invalid_date|{_KOREAN_NAME[c]} \"' || {c} || '\" is not a real date in YYYY-MM-DD or YYYYMMDD'"
         for c in employment_contract.DATE_COLUMNS)
     return f"""
-    WITH region_codes(code, current_code) AS (VALUES {codes})
+    WITH region_codes(code, current_code) AS (VALUES {codes}),
+    bridge(admin_code, sigungu_prefix, valid_from, valid_to, programme_region_code) AS (VALUES {_bridge_values()})
     SELECT s.*, r.current_code,
         CASE
             WHEN NOT regexp_full_match(trim(data_month), '{month_form}')
@@ -276,6 +318,7 @@ def _employment_checks(known_codes: dict[str, str], file_month: str, source: str
             WHEN nullif(trim(sigungu_code), '') IS NOT NULL AND NOT regexp_full_match(trim(sigungu_code), '{sigungu_forms}')
                 THEN 'invalid_value|법정동주소광역시시군구코드 "' || sigungu_code
                      || '" is neither a 3-digit part nor a 5-digit code'
+            {_split_code_rule(file_month)}
         END AS failure
     FROM (SELECT * FROM {source}) AS s
     LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)"""

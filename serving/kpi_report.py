@@ -93,7 +93,7 @@ def _released_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                coalesce(frame.kpi_name_en, '') as kpi_name_en, coalesce(frame.unit, '') as unit,
                coalesce(frame.aggregation, 'sum') as aggregation, coalesce(frame.definition, '') as definition,
                frame.target_year, coalesce(frame.region_label, published.region_code) as region_label,
-               frame.region_order
+               frame.region_order, frame.program_code
         from kpi.kpi_official_latest as published
         left join marts.rpt_kpi_progress as frame using (kpi_code, region_code, quarter)
         order by frame.kpi_order, published.kpi_code, frame.region_order, published.region_code, published.quarter"""))
@@ -155,13 +155,25 @@ def _effect_rows(effects: pd.DataFrame) -> list[dict]:
 def _national_kpis(released: pd.DataFrame, quarter: str, national: str) -> list[Kpi]:
     """The KPIs of the release in the latest quarter, those with a plan target first, then in the mart's order."""
     latest = released[(released["region_code"] == national) & (released["quarter"] == quarter)]
+    return sorted(_kpis(latest), key=lambda kpi: kpi.target is None)
+
+
+def _kpis(latest: pd.DataFrame) -> list[Kpi]:
+    """One Kpi per row of `latest` (rows of one region and quarter)."""
     kpis = [Kpi(r.kpi_code, r.kpi_name_ko, r.kpi_name_en, r.unit, r.aggregation, r.definition,
                 None if pd.isna(r.target) else r.target, None if pd.isna(r.target_year) else int(r.target_year),
                 None if pd.isna(r.actual) else r.actual, None if pd.isna(r.achievement_pct) else r.achievement_pct,
                 r.status or "final", None if pd.isna(r.status_reason) else r.status_reason,
                 None if pd.isna(r.entity_count) else int(r.entity_count))
             for r in latest.itertuples()]
-    return sorted(kpis, key=lambda kpi: kpi.target is None)
+    return kpis
+
+
+def _programme_kpis(released: pd.DataFrame, quarter: str, national: str) -> dict[str, Kpi]:
+    """The per-programme KPIs (jobs_created_<programme>) of the latest quarter, nationally, by programme code."""
+    latest = released[(released["region_code"] == national) & (released["quarter"] == quarter)
+                      & released["program_code"].notna()]
+    return dict(zip(latest["program_code"], _kpis(latest)))
 
 
 def _regions(regional: pd.DataFrame) -> list[dict]:
@@ -240,6 +252,10 @@ def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | P
     finally:
         con.close()
 
+    # A programme's own KPIs (jobs_created per programme) sit in the programme table; the cards, trajectories and
+    # the regional table show the KPIs of the programme as a whole.
+    programme_kpis = _programme_kpis(released, quarter, national)
+    released = released[released["program_code"].isna()]
     kpis = _national_kpis(released, quarter, national)
     regional = released[(released["region_code"] != national) & (released["quarter"] == quarter)]
     programmes = [row for row in summary if row["program_code"] != POOLED_PROGRAMMES]
@@ -250,7 +266,7 @@ def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | P
     page = _environment().get_template(TEMPLATE).render(
         release=release, quarter=quarter, national=national, kpis=kpis, regions=_regions(regional),
         outcome_kpis=[kpi for code in OUTCOME_KPIS for kpi in kpis if kpi.code == code],
-        headline=headline, programmes=programmes, effects=effect_rows, revisions=revisions, recount=_recount(release),
+        headline=headline, programmes=programmes, programme_kpis=programme_kpis, effects=effect_rows, revisions=revisions, recount=_recount(release),
         charts=_charts(kpis, released, regional, stages, effects, national), vega_bundle=kpi_charts.vega_bundle(),
         quality_link=quality_link, quality_exists=(reports_dir / quality_link).is_file(),
         generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(sep=" ")[:19])

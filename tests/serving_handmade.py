@@ -138,7 +138,7 @@ def _report_marts(con: duckdb.DuckDBPyConnection) -> None:
             from ref.ref_kpi_targets group by all)
         select d.kpi_code, r.region_code, q.quarter, q.quarter_end, cast(d.display_order as integer) as kpi_order,
                d.name_ko as kpi_name_ko, d.name_en as kpi_name_en, d.unit, d.aggregation, d.definition,
-               t.target_year, t.plan_target, r.region_label, r.region_order
+               d.program_code, t.target_year, t.plan_target, r.region_label, r.region_order
         from ref.ref_kpi_definitions d cross join report_regions r cross join quarters q
         left join plan_targets t on t.kpi_code = d.kpi_code and t.region_code = r.region_code""")
     con.execute("""create table marts.rpt_region_stage as

@@ -187,7 +187,7 @@ def test_quarters_run_from_first_to_last_data(warehouse):
 def test_every_kpi_has_every_region_and_quarter(warehouse):
     db_path, *_ = warehouse
     counts = _rows(db_path, "SELECT kpi_code, count(*) FROM kpi.kpi_official_candidate GROUP BY kpi_code")
-    assert len(counts) == 12
+    assert len(counts) == 12 + 9       # jobs_created once per programme of ref_programs, too
     assert all(n == 8 * 18 for _, n in counts)
 
 
@@ -273,6 +273,26 @@ def test_jobs_created(warehouse):
     quarters = _rows(db_path, "SELECT quarter FROM intermediate.int_kpi_jobs_created "
                               "WHERE brn = ? AND kpi_code = 'jobs_created'", [FIRM_C])
     assert quarters == [("2023Q3",)]
+
+
+
+def test_jobs_created_per_programme_counts_a_firm_in_each_programme_and_once_pooled(warehouse):
+    db_path, *_ = warehouse
+    # A is in GP300 (first payment 2023-04-20, baseline 2023-03 = 20) and COLLAB (2023-05-10, baseline 2023-04 =
+    # 21): each programme counts it from its own entry, the pooled figure once, from its first payment of any.
+    assert _kpi(db_path, "jobs_created_gp300", "51") == dict(zip(QUARTERS, [0, 3, 6, 9, 12, 15, 18, 21]))
+    assert _kpi(db_path, "jobs_created_collab", "51") == dict(zip(QUARTERS, [0, 2, 5, 8, 11, 14, 17, 20]))
+    # COLLAB nationally: A, G (+2 from 2024Q1), B (flat) and C (only in 2023Q3, flat)
+    assert _kpi(db_path, "jobs_created_collab", "ALL") == dict(zip(QUARTERS, [0, 2, 5, 8, 13, 16, 19, 22]))
+    assert _kpi(db_path, "jobs_created_gp300", "ALL") == _kpi(db_path, "jobs_created_gp300", "51")
+    # the programme figures do not add up to the pooled one, which counts A once
+    assert _kpi(db_path, "jobs_created", "ALL")["2024Q1"] == 14 != 12 + 13
+    assert set(_kpi(db_path, "jobs_created_talent", "ALL").values()) == {0}
+    assert _rows(db_path, "SELECT DISTINCT definition_version FROM kpi.kpi_official_candidate "
+                          "WHERE kpi_code LIKE 'jobs_created%'") == [("2026.2",)]
+    # every programme of ref_programs has its own KPI
+    assert _rows(db_path, "SELECT count(*) FROM ref.ref_programs p LEFT JOIN ref.ref_kpi_definitions d "
+                          "USING (program_code) WHERE d.kpi_code IS NULL") == [(0,)]
 
 
 def test_employment_effect_did(warehouse):

@@ -34,6 +34,9 @@ def test_region_variants_resolve_to_the_current_code(delivered, code):
 
 @pytest.mark.parametrize("delivered, reason", [
     ("광주시", "ambiguous_region"),   # 경기도 광주시 or 광주광역시: never resolved by prefix
+    # the reported 광주+전남 merger: code 12 and its name span programme regions 29 and 46, and the value alone
+    # carries no 시군구 or legal-dong code to place it
+    ("12", "ambiguous_region"), ("1200000000", "ambiguous_region"), ("전남광주통합특별시", "ambiguous_region"),
     ("화성도", "unknown_region"), ("99", "unknown_region"), ("광주광역", "unknown_region"),
 ])
 def test_unresolvable_regions_say_why(delivered, reason):

@@ -299,17 +299,9 @@ def test_run_refuses_a_landing_folder_that_is_missing_or_holds_no_feed(tmp_path)
 def test_published_rows_get_their_programme_region_through_dbt(landing, tmp_path):
     """군위 by its 5-digit 시군구 code on either side of its move, code 12 by the legal-dong code, 42 and 45 by
     their successors: the region bridge dbt applies, on the rows as the loader keeps them."""
-    import os
-
     warehouse = tmp_path / "warehouse.duckdb"
     load_landing(landing, warehouse)
-    project = Path(__file__).resolve().parents[1] / "dbt_project"
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+int_workplace_rows_bridged", "--indirect-selection", "cautious",
-         "--exclude", "test_type:unit", "--profiles-dir", str(project), "--project-dir", str(project),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env={**os.environ, "SME_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-4000:]
+    _dbt_build_bridged(warehouse, tmp_path)
     regions = dict(((name, month.isoformat()[:7]), region) for name, month, region in query(warehouse, """
         SELECT workplace_name, data_month, programme_region_code FROM intermediate.int_workplace_rows_bridged"""))
     assert regions[("삼국유사식품(주)", "2023-06")] == "47"       # 47720 before 2023-07-01: 경북
@@ -320,3 +312,81 @@ def test_published_rows_get_their_programme_region_through_dbt(landing, tmp_path
     assert regions[("전주기계(주)", "2024-03")] == regions[("전주기계(주)", "2026-07")] == "52"   # 45 and 52
     assert regions[("강원목재(주)", "2023-06")] == "51"           # 42
     assert None not in regions.values()
+
+
+CODE12 = FIXTURES / "code12"
+AUGUST_2026 = PORTAL.format("20260922")      # data month 2026-08, rows under the merged code 12
+CODE12_FIRMS = "firms/jeonnam_2026_batch01.csv"
+# (file, row) -> what the row says: the rows the loader must quarantine as ambiguous_region
+CODE12_QUARANTINED = {
+    (f"employment/{AUGUST_2026}", 4): "a construction site under 12: no 시군구 beyond 12xxx, no legal-dong code",
+    (f"employment/{AUGUST_2026}", 5): "under 12 with a legal-dong code already renumbered under 12",
+    (CODE12_FIRMS, 4): "시도 전남광주통합특별시: a firm row carries no 시군구 or legal-dong code",
+    (CODE12_FIRMS, 5): "시도 12: the same",
+}
+
+
+@pytest.fixture
+def code12_landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    shutil.copytree(CODE12, root)
+    return root
+
+
+def test_code_12_rows_the_row_cannot_place_are_quarantined_as_ambiguous_and_the_rest_load(code12_landing, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    outcomes = {f.file_path: f for f in load_landing(code12_landing, warehouse).files}
+    assert {path: (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) for path, f in outcomes.items()} == {
+        f"employment/{AUGUST_2026}": ("loaded_with_quarantine", 7, 5, 2),
+        CODE12_FIRMS: ("loaded_with_quarantine", 5, 3, 2)}
+    quarantined = query(warehouse, "SELECT file_path, source_row, reason_code, message FROM audit.quarantine")
+    assert {(path, row): reason for path, row, reason, _ in quarantined} == {
+        key: "ambiguous_region" for key in CODE12_QUARANTINED}
+    assert all("spans programme regions 29 and 46" in message for *_, message in quarantined)
+    # the loader's reconciliation, as recorded: every row read is loaded or quarantined
+    assert query(warehouse, "SELECT count(*) FROM audit.ingest_files WHERE rows_read <> rows_loaded + rows_quarantined"
+                 ) == [(0,)]
+    assert query(warehouse, "SELECT source_row, region_code_as_delivered, sigungu_code, legal_dong_code "
+                            "FROM raw.employment ORDER BY 1") == [
+        (2, "12", "12170", "2917010100"), (3, "12", "12130", "4613010100"), (6, "46", "46150", "4615031021"),
+        (7, "29", "29170", "2917012700"), (8, "12", "12110", "4611010100")]
+    assert query(warehouse, "SELECT source_row, region_as_delivered, region_code FROM raw.firms ORDER BY 1") == [
+        (2, "전남", "46"), (3, "광주광역시", "29"), (6, "4615000000", "46")]
+
+
+def test_validate_names_the_code_12_rows_it_would_quarantine(code12_landing):
+    done = sme_warehouse("validate", str(code12_landing), "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert {(q["file"].split("landing/")[-1], q["row"], q["reason"]) for f in report["files"]
+            for q in f["quarantined"]} == {(path, row, "ambiguous_region") for path, row in CODE12_QUARANTINED}
+
+
+def _dbt_build_bridged(warehouse: Path, work: Path) -> None:
+    """dbt builds the region bridge models (and their data tests) on the rows as the loader keeps them."""
+    import os
+
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+int_workplace_rows_bridged",
+         "+int_firm_designations_bridged", "--indirect-selection", "cautious", "--exclude", "test_type:unit",
+         "--profiles-dir", str(project), "--project-dir", str(project),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env={**os.environ, "SME_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:]
+
+
+@pytest.mark.slow
+def test_code_12_rows_that_load_get_gwangju_or_jeonnam_through_dbt(code12_landing, tmp_path):
+    """The rows the loader let through are placed by dbt's bridge in 29 or 46, and the build's test that every
+    code-12 row has a programme region (loader and bridge agree) passes."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_landing(code12_landing, warehouse)
+    _dbt_build_bridged(warehouse, tmp_path)
+    assert query(warehouse, "SELECT source_row, workplace_name, programme_region_code "
+                            "FROM intermediate.int_workplace_rows_bridged ORDER BY 1") == [
+        (2, "(주)빛고을로봇", "29"), (3, "여수화학(주)", "46"), (6, "순천제지(주)", "46"), (7, "(주)가온, 나래", "29"),
+        (8, "목포조선(주)", "46")]
+    assert query(warehouse, "SELECT source_row, firm_name, programme_region_code "
+                            "FROM intermediate.int_firm_designations_bridged ORDER BY 1") == [
+        (2, "여수화학(주)", "46"), (3, "(주)빛고을로봇", "29"), (6, "순천제지(주)", "46")]

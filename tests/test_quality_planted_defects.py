@@ -153,9 +153,6 @@ PLANTED = {
     "candidate_national_equals_distinct_entities":
         f"update {CANDIDATE} set actual = actual + 1 where kpi_code = 'representative_smes' and region_code = 'ALL' "
         "and quarter = '2023Q3'",
-    # a designation whose region the bridge does not resolve
-    "kpi_entities_have_region":
-        f"update intermediate.int_firm_designations_bridged set programme_region_code = null where brn = '{F4}'",
     "candidate_cumulative_never_decreases":
         f"update {CANDIDATE} set actual = actual - 1 where kpi_code = 'growth_project_success_cases' "
         "and region_code = '51' and quarter = '2024Q1'",
@@ -181,7 +178,7 @@ UNEXPLAINED_REVISION = (f"update {CANDIDATE} set actual = actual + 5 where kpi_c
 
 def test_every_blocking_check_has_a_planted_defect():
     blocking = {c.name for c in load_config().checks if c.severity == "blocking"}
-    assert blocking == set(PLANTED) | {"candidate_revisions_explained"}
+    assert blocking == set(PLANTED) | {"candidate_revisions_explained", "kpi_entities_have_region"}
 
 
 def test_an_unexplained_revision_of_an_old_quarter_withholds_the_release(warehouse, tmp_path):
@@ -243,6 +240,31 @@ def test_planted_defect_withholds_the_release_and_the_report_names_the_check(war
         assert not released or con.execute("select count(*) from kpi.kpi_releases").fetchall() == [(0,)]
 
 
+def test_a_bridge_gap_leaves_a_designation_without_region_and_withholds_the_release(warehouse, tmp_path):
+    """kpi_entities_have_region: the loader quarantines every row under a code that spans regions (12), so a
+    designation reaches the models without a programme region only through a gap in the reference data. Planted
+    here: the bridge row of 강원 51 made to start on 2023-06-11, the day the code came in (as ref_regions says),
+    which leaves 가나테크's 예비 designation of 2023-02-01, delivered under 51, without a programme region. dbt
+    rebuilds the seed and everything downstream; the gate names the designation and its source row."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    bridge = project / "seeds" / "ref_admin_region_bridge.csv"
+    rows = bridge.read_text(encoding="utf-8")
+    row_51 = "B010,51,,1900-01-01,,51,"
+    assert rows.count(row_51) == 1
+    bridge.write_text(rows.replace(row_51, "B010,51,,2023-06-11,,51,"), encoding="utf-8")
+    _dbt(["seed", "--select", "ref_admin_region_bridge"], warehouse, tmp_path, project)
+    _dbt(["run", "--select", "ref_admin_region_bridge+"], warehouse, tmp_path, project)
+    with pytest.raises(ReleaseWithheld) as withheld:
+        _release(warehouse, tmp_path / "reports")
+    assert "kpi_entities_have_region" in withheld.value.failed_checks
+    assert "kpi_entities_have_region" in withheld.value.report_path.read_text(encoding="utf-8")
+    outcome = run_all(warehouse, batch_ids=[BATCH])
+    check = next(r for r in outcome.results if r.name == "kpi_entities_have_region")
+    assert [(r["entity_type"], r["entity_id"], r["region_as_delivered"], r["source_file"], r["source_row"])
+            for r in check.failing_rows] == [("designation", F1, "51", "firms/agency_batch.csv", 2)]
+
+
 def test_recount_catches_a_mutated_kpi_model(warehouse, tmp_path):
     """A KPI model counting the wrong stage, rebuilt by dbt: the recount differs and names the numbers."""
     project = tmp_path / "dbt_project"
@@ -259,6 +281,30 @@ def test_recount_catches_a_mutated_kpi_model(warehouse, tmp_path):
     differing = {(row["kpi_code"], row["region_code"]): (row["published"], row["recounted"])
                  for row in recount.failing_rows}
     assert differing[("leading_firms", "27")] == (1.0, 0.0)      # 대구's 잠재 firm is no leading firm
+
+
+def test_recount_catches_a_pooled_jobs_model_counting_a_firm_once_per_programme(warehouse, tmp_path):
+    """jobs_created rebuilt by dbt with its pooled entries grouped by programme: 가나테크 (GP300 from 2023-04,
+    COLLAB from 2023-05) is counted twice in 강원, 15 + 14 jobs instead of once, 15. The national row takes each
+    firm once and so still agrees; the recount, with its own rule, names the regional number."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models" / "intermediate" / "kpi" / "int_kpi_jobs_created.sql"
+    source = model.read_text(encoding="utf-8")
+    pooled = "    where net_at_quarter_end > 0\n    group by quarter, reference_month, brn\n"
+    assert source.count(pooled) == 1
+    model.write_text(source.replace(pooled, pooled[:-1] + ", payment_status.program_code\n"), encoding="utf-8")
+    _dbt(["run", "--select", "int_kpi_jobs_created+"], warehouse, tmp_path, project)
+    outcome = run_all(warehouse, batch_ids=[BATCH])
+    recount = next(r for r in outcome.results if r.name == "candidate_independent_recount")
+    assert recount.status == "failed"
+    differing = {(row["kpi_code"], row["region_code"]): (row["published"], row["recounted"])
+                 for row in recount.failing_rows}
+    assert differing == {("jobs_created", "51"): (29.0, 15.0)}
+    # the per-programme figures are recounted too, each firm from its own entry into the programme: COLLAB is
+    # 가나테크's 14 (from 2023-04) and 대구정밀's 2 (10 -> 12)
+    assert "jobs_created_collab 16.0 / 16.0" in recount.observed
+    assert "jobs_created_gp300 15.0 / 15.0" in recount.observed
 
 
 def test_a_check_that_cannot_run_is_an_error_that_blocks(warehouse, tmp_path):

@@ -16,6 +16,10 @@ Forms the parser accepts, because real releases mix them:
 - construction-site and day-labour workplaces with no postcode, address or dong codes, withdrawn workplaces
   (status 2) with 탈퇴일자 and 0 subscribers, and names holding commas inside quotes.
 
+A row under the reported merged code 12 (전남광주통합특별시, from 2026-07-01) loads only when its legal-dong code
+(or a 시군구 code that does not repeat 12) places it in 광주 29 or 전남 46 by the bridge seed; otherwise it is
+quarantined as `ambiguous_region`.
+
 사업장업종코드 is NPS's own 6-digit industry code, close to the tax office's 업종코드: it is not a KSIC code, and
 its first two digits are an NPS industry division, not a KSIC division.
 """
@@ -89,6 +93,12 @@ CONTRACT = FeedContract(
         "invalid_month": "자료생성년월 is not YYYY-MM or YYYYMM",
         "invalid_brn": "사업자등록번호 is not 6 digits (the masked prefix)",
         "unknown_region": "법정동주소광역시도코드 is not a known region code",
+        "ambiguous_region": "법정동주소광역시도코드 is a code that spans programme regions (12, the reported 광주+전남 "
+                            "merger, spans 29 and 46) and the row's own codes do not place it in one: neither "
+                            "법정동주소광역시시군구코드 (given as code + 3 digits, so it repeats the code) nor the first "
+                            "two digits of 고객법정동주소코드 name a programme region the bridge seed "
+                            "(ref_admin_region_bridge) maps the code to in the data month; construction sites, "
+                            "which carry no legal-dong code, are among them",
         "invalid_date": "a date column is not a real date in YYYY-MM-DD or YYYYMMDD",
         "invalid_value": "a code or count is not a number in the contract's range, or 법정동주소광역시시군구코드 is "
                          "neither a 3-digit part nor a 5-digit code",

@@ -35,7 +35,9 @@ CONTRACT = FeedContract(
         **FILE_REASONS,
         "invalid_brn": "사업자등록번호 is not 10 digits or fails the check digit",
         "unknown_region": "시도 matches no region name, code or legacy code",
-        "ambiguous_region": "시도 names more than one region (e.g. 광주시) and the row gives no context",
+        "ambiguous_region": "시도 names more than one region (e.g. 광주시) and the row gives no context, or names a "
+                            "code that spans programme regions (12 or 전남광주통합특별시, the reported 광주+전남 merger, "
+                            "spans 29 and 46): a firm row carries no 시군구 or legal-dong code to place it",
         "invalid_date": "지정일자 or 해제일자 is not a real date in a listed form",
         "invalid_value": "산업구분, 성장단계 or 업종코드 is outside the contract",
         "missing_value": "a required field is empty",

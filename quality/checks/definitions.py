@@ -22,11 +22,13 @@ class KpiDefinitions:
     coverage_kpis: frozenset[str]              # counts programme regions
     counts_from: dict[str, object]             # first day a cumulative count counts, where one is set
     min_measured_share: dict[str, float]       # share of a project's firms that must be measured, where one is set
+    programme_kpis: dict[str, str]             # a KPI restricted to one programme -> its program_code
 
 
 def read_definitions(con: duckdb.DuckDBPyConnection) -> KpiDefinitions:
     rows = fetch_dicts(con, f"""select kpi_code, entity_type, is_count, is_cumulative, falls_with_withdrawals,
-                                       is_signed, national_region_code, counts_from, min_measured_share
+                                       is_signed, national_region_code, counts_from, min_measured_share,
+                                       program_code
                                 from {DEFINITIONS_TABLE}""")
     if not rows:
         raise LookupError(f"{DEFINITIONS_TABLE} is empty")
@@ -47,4 +49,5 @@ def read_definitions(con: duckdb.DuckDBPyConnection) -> KpiDefinitions:
         counts_from={r["kpi_code"]: r["counts_from"] for r in rows if r["counts_from"] is not None},
         min_measured_share={r["kpi_code"]: float(r["min_measured_share"]) for r in rows
                             if r["min_measured_share"] is not None},
+        programme_kpis={r["kpi_code"]: r["program_code"] for r in rows if r["program_code"] is not None},
     )

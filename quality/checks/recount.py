@@ -1,13 +1,14 @@
-"""The gate's independent recount: a second implementation, in plain Python, of every count KPI nationally and
-per region for the released quarter (the latest quarter of the candidate), compared number by number with
-kpi.kpi_official_candidate.
+"""The gate's independent recount: a second implementation, in plain Python, of every count KPI and of
+jobs_created (pooled and per programme) nationally and per region for the released quarter (the latest quarter
+of the candidate), compared number by number with kpi.kpi_official_candidate.
 
 It reads only staging tables, the reference seeds and, for headcounts, the firm-workplace linkage and the
-monthly workplace rows (guarded by the linkage checks), with plain selects, and does every KPI rule itself
-(designation tracks, region bridging, reversal netting, centre opening dates, Growth Project 300 jobs): no
-int_kpi_* model, no KPI model and no KPI SQL of the dbt project. A count KPI of ref_kpi_definitions that has no
-recount here fails the check, so a new KPI cannot slip past it. Any difference blocks the release; the failing
-rows show the published and the recounted number side by side.
+monthly rows of each stable workplace (guarded by the linkage checks), with plain selects, and does every KPI
+rule itself (designation tracks, region bridging, reversal netting, support at quarter end, centre opening
+dates, Growth Project 300 jobs): no int_kpi_* model, no KPI model and no KPI SQL of the dbt project. A count KPI
+or per-programme KPI of ref_kpi_definitions that has no recount here fails the check, so a new KPI cannot slip
+past it. Any difference blocks the release; the failing rows show the published and the recounted number side
+by side.
 """
 from __future__ import annotations
 
@@ -41,6 +42,28 @@ class Counted:
 
     def regional(self, region: str) -> float | None:
         return None if self.regions_unknown else float(len(self.by_region.get(region, ())))
+
+
+@dataclass
+class Summed:
+    """The entities one summed KPI adds up, per programme region, each with its value (None: an entity of no
+    region, added nationally only). The national number adds each entity once."""
+    by_region: dict[str | None, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, region: str | None, entity: str, value: float) -> None:
+        self.by_region[region][entity] = value
+
+    def national(self) -> float:
+        values: dict[str, float] = {}
+        for entities in self.by_region.values():
+            values.update(entities)
+        return float(sum(values.values()))
+
+    def regional(self, region: str) -> float:
+        return float(sum(self.by_region.get(region, {}).values()))
+
+
+POOLED_JOBS = "jobs_created"
 
 
 def quarter_end(label: str) -> dt.date:
@@ -101,11 +124,12 @@ class Warehouse:
         return self.rows("select project_id, region_code, start_on, target_net_jobs from ref.ref_growth_projects")
 
     def headcounts(self) -> dict[tuple[str, dt.date], int]:
-        """brn, data month -> NPS subscribers of the firm's matched workplace (the linkage mart's match)."""
+        """brn, data month -> NPS subscribers of the firm's matched workplace (the linkage mart's match), month by
+        month across the moves and renames of that workplace (its stable workplace_id)."""
         rows = self.rows("""select links.brn, months.data_month, months.subscribers
                             from marts.fct_firm_workplace_links as links
-                            inner join intermediate.int_workplace_months as months
-                                on months.workplace_key = links.workplace_key
+                            inner join intermediate.int_workplace_id_months as months
+                                on months.workplace_id = links.workplace_key
                             where links.match_status = 'matched'""")
         return {(r["brn"], r["data_month"]): r["subscribers"] for r in rows}
 
@@ -249,18 +273,58 @@ def growth_project_counts(wh: Warehouse, day: dt.date, min_measured_share: float
     return {"growth_project_success_cases": _by_region(succeeded)}
 
 
+def jobs_created_sums(wh: Warehouse, definitions: KpiDefinitions, day: dt.date) -> dict[str, Summed]:
+    """jobs_created pooled and per programme (the KPIs of ref_kpi_definitions naming a program_code).
+
+    A firm is supported at `day` by a payment dated on or before it whose amount plus the reversals of it dated
+    on or before it is above zero. Its jobs run from the month before its earliest such payment (of any programme
+    for the pooled figure, of the programme for that programme's) to the quarter's reference month (the latest
+    NPS month on or before the quarter's last month), and count 0 people then if its workplace is no longer in the
+    file; a firm not observed in the baseline month is left out. Only designated firms count, in the programme
+    region of their latest designation; pooled, a firm counts once however many programmes support it."""
+    kpi_of: dict[str | None, str] = {None: POOLED_JOBS}
+    kpi_of.update({programme: kpi for kpi, programme in definitions.programme_kpis.items()})
+    sums = {kpi: Summed() for kpi in kpi_of.values()}
+    reference = max((m for m in wh.nps_months() if m <= _month(day)), default=None)
+    if reference is None:
+        return sums
+    events = [e for e in _netted_events(wh) if e["paid_on"] <= day]
+    reversed_krw: dict[str, int] = defaultdict(int)
+    for event in events:
+        if event["reverses"] is not None:
+            reversed_krw[event["reverses"]] += event["amount_krw"]
+    entered: dict[tuple[str, str | None], dt.date] = {}
+    for payment in events:
+        if payment["reverses"] is None and payment["amount_krw"] + reversed_krw[payment["event_id"]] > 0:
+            for key in ((payment["brn"], None), (payment["brn"], payment["program_code"])):
+                entered[key] = min(entered.get(key, payment["paid_on"]), payment["paid_on"])
+    regions, headcounts = _firm_regions(wh), wh.headcounts()
+    for (brn, programme), first_paid_on in entered.items():
+        baseline = headcounts.get((brn, _month(first_paid_on, -1)))
+        if programme not in kpi_of or brn not in regions or baseline is None:
+            continue
+        sums[kpi_of[programme]].add(regions[brn], brn, float(headcounts.get((brn, reference), 0) - baseline))
+    return sums
+
+
 RECOUNTS: tuple[Callable[[Warehouse, dt.date], dict[str, Counted]], ...] = (collaboration_counts, centre_counts)
+
+
+def recounted_kpis(definitions: KpiDefinitions) -> frozenset[str]:
+    """The KPIs the recount covers: every count KPI, jobs_created and its per-programme KPIs."""
+    return definitions.count_kpis | {POOLED_JOBS} | set(definitions.programme_kpis)
 
 
 def recount(con: duckdb.DuckDBPyConnection, definitions: KpiDefinitions, quarter: str,
             region_codes: Iterable[str]) -> dict[tuple[str, str], float | None]:
     """(kpi_code, region_code) -> the recounted number for `quarter`, nationally under the national code."""
     wh, day = Warehouse(con), quarter_end(quarter)
-    counted = leading_firm_counts(wh, definitions, day)
+    counted: dict[str, Counted | Summed] = dict(leading_firm_counts(wh, definitions, day))
     for count in RECOUNTS:
         counted.update(count(wh, day))
     counted.update(growth_project_counts(
         wh, day, definitions.min_measured_share.get("growth_project_success_cases") or 0.0))
+    counted.update(jobs_created_sums(wh, definitions, day))
     numbers: dict[tuple[str, str], float | None] = {}
     for kpi, entities in counted.items():
         for region in region_codes:
@@ -276,7 +340,7 @@ def independent_recount(con: duckdb.DuckDBPyConnection, spec: CheckSpec, definit
         raise LookupError(f"{CANDIDATE} is empty")
     published = {(r["kpi_code"], r["region_code"]): r["actual"] for r in fetch_dicts(
         con, f"select kpi_code, region_code, actual from {CANDIDATE} where quarter = ?", [quarter])
-        if r["kpi_code"] in definitions.count_kpis}
+        if r["kpi_code"] in recounted_kpis(definitions)}
     regions = list(region_codes)
     recounted = recount(con, definitions, quarter, regions)
     differences = []
@@ -290,7 +354,7 @@ def independent_recount(con: duckdb.DuckDBPyConnection, spec: CheckSpec, definit
                                 "published": published[key], "recounted": recounted.get(key)})
     national = definitions.national_region_code
     summary = ", ".join(f"{kpi} {published.get((kpi, national))} / {recounted.get((kpi, national))}"
-                        for kpi in sorted(definitions.count_kpis))
+                        for kpi in sorted(recounted_kpis(definitions)))
     observed = (f"{quarter}: {len(published)} number(s) recounted, {len(differences)} differ; "
                 f"national published / recounted: {summary}")
     return CheckResult(name=spec.name, table=spec.table, rule=spec.rule, severity=spec.severity,

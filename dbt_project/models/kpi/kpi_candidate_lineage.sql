@@ -3,7 +3,8 @@
     firm designations -> raw.firms rows of the designation in force; projects -> GP300 funding events of the
     project up to quarter end and the NPS rows (baseline and reference month) of its firms; consortia -> COLLAB
     funding events up to quarter end; regions -> rows of seeds/ref_support_centres.csv; jobs and DiD firms ->
-    the firm's funding events up to quarter end and its NPS rows at the baseline and evidence months. An entity
+    the firm's funding events up to quarter end (of the programme alone for a per-programme jobs_created) and its
+    NPS rows at the baseline and evidence months. An entity
     of no region (a provisional centre of unknown region) has national rows only; an entity in two regions has
     rows under each and one set under the national code. -#}
 with entities as (
@@ -85,8 +86,10 @@ evidence as (
     inner join {{ ref('int_funding_events_netted') }} as events
         on events.brn = entities.brn
        and events.paid_on <= entities.quarter_end
+       and (entities.program_code is null or events.program_code = entities.program_code)
     where entities.kpi_code in ('jobs_created', 'jobs_gross_created', 'jobs_gross_destroyed',
                                 'employment_effect_did')
+       or entities.program_code is not null
 
     union all
 
@@ -98,6 +101,7 @@ evidence as (
        and (months.data_month = entities.baseline_month or months.data_month = entities.evidence_month)
     where entities.kpi_code in ('jobs_created', 'jobs_gross_created', 'jobs_gross_destroyed',
                                 'employment_effect_did')
+       or entities.program_code is not null
 ),
 
 regional as (

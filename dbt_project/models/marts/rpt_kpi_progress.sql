@@ -38,6 +38,7 @@ select
     definitions.unit,
     definitions.aggregation,
     definitions.definition,
+    definitions.program_code,
     cast(plan_targets.target_year as int) as target_year,
     cast(plan_targets.target_value as double) as plan_target,
     report_regions.region_label,

@@ -6,7 +6,9 @@
     as delivered (42 -> 51, 45 -> 52). Where that code's rows name a sigungu_prefix (12, the 광주+전남 merger),
     the row is chosen by bridge_prefix: the first two digits of the 시군구 code (29xxx / 46xxx), unless they
     are missing or merely repeat the delivered code (NPS gives the 시군구 as region code + 3 digits, so 12xxx),
-    then the first two digits of the 10-digit legal-dong code (29 / 46).
+    then the first two digits of the 10-digit legal-dong code (29 / 46). A code-12 row this rule cannot place
+    is quarantined by the loader (ingestion/parsers.py, reason ambiguous_region), which reads the same seed and
+    applies the same rule, so every code-12 row here has a programme region (an error-severity test says so).
     workplace_key: md5 of (6-digit brn prefix, normalised name, programme region), the three fields the linkage
     compares. Neither the postcode nor the name as written is part of it, so a workplace that moves within its
     region or rewrites its legal form ("(주)ABC" -> "ABC(주)") keeps its key; the region part is the programme

@@ -1,7 +1,9 @@
 {#- Firm designations (one row per brn, stage, designated_on) with their programme region: the firm's 2-digit
     region code mapped through the dated bridge ref_admin_region_bridge on the designation date (42 -> 51,
-    45 -> 52). The firms feed names no 시군구, so only bridge rows without a sigungu_prefix apply; null when the
-    bridge has no row for the code on that date. stage_rank: the stage's rank in ref_growth_stages. -#}
+    45 -> 52). The firms feed names no 시군구, so only bridge rows without a sigungu_prefix apply, and a row under
+    a code the bridge splits by prefix (12) is quarantined by the loader as ambiguous_region; null when the
+    bridge has no row for the code on that date (a reference-data gap, which the gate's blocking check
+    kpi_entities_have_region names). stage_rank: the stage's rank in ref_growth_stages. -#}
 select
     designations.brn,
     designations.firm_name,
