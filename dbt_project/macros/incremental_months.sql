@@ -131,6 +131,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- True when no month this invocation builds is at or before the newest `month_column` stored in `relation`:
+    the build only appends to the history (or builds nothing). False when it rebuilds an older month. -#}
+{% macro only_new_months_built(relation, month_column) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {{ return(sme_warehouse.scalar(
+        "select not exists (select 1 from " ~ sme_warehouse.bookkeeping_relation('dbt_months_to_build')
+        ~ " where data_month <= (select max(" ~ month_column ~ ") from " ~ relation ~ "))")) }}
+{%- endmacro %}
+
 {#- Tests wrap the model they read in get_where_subquery (dbt's documented hook for custom `where` logic).
     Here the placeholder __months_to_build__ in a test's `where` becomes the months this invocation built. -#}
 {% macro get_where_subquery(relation) -%}
