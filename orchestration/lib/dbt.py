@@ -4,14 +4,18 @@ Asset keys follow the warehouse: a model in schema `marts` named `fct_region_sta
 the table BI tools query; dbt sources carry `meta.dagster.asset_key`, so `raw/firms` is both the ingestion asset
 and the source dbt reads. Groups follow the layer (reference, staging, intermediate, marts, kpi).
 
-The project is a cached factory keyed by its target path (one per data folder), and its manifest is prepared
-once per process; importing this module reads nothing.
+The project is a cached factory keyed by its target path (one per data folder); the manifest the definitions are
+built from is parsed once per code version and shared by every data folder; importing this module reads nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,20 +37,42 @@ def dbt_project(target_dir: Path) -> DbtProject:
                       target_path=target_dir)
 
 
+# Manifests the definitions are built from, one folder per fingerprint, shared by every data folder of this checkout
+# (dbt_project/target is git-ignored and `make clean` removes it).
+MANIFEST_CACHE = DBT_PROJECT_DIR / "target" / "dagster_manifests"
+
+
+def manifest_key(dbt_vars: str) -> str:
+    """What a parsed manifest depends on: the project fingerprint (code, seeds, target) and the warehouse file's
+    name, which dbt-duckdb makes every node's database. Not the data folder: manifests parsed with two data
+    folders' `--vars` differ only in each node's `created_at`, so one manifest serves every data folder."""
+    database = Path(json.loads(dbt_vars).get("warehouse_path", "warehouse.duckdb")).stem
+    return hashlib.sha256(f"{project_fingerprint(dbt_target())} {database}".encode()).hexdigest()[:20]
+
+
 @functools.cache
 def prepared_manifest(target_dir: Path, dbt_vars: str) -> Path:
-    """`<target_dir>/manifest.json`, parsed with the interpreter's own dbt and the run's `--vars` once per
-    process, and not at all when the manifest there was prepared from the same project, target and vars (their
-    fingerprint sits beside it)."""
-    project = dbt_project(target_dir)
-    stamp = Path(target_dir) / "manifest.fingerprint"
-    fingerprint = f"{project_fingerprint(dbt_target())} {dbt_vars}"
-    if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        return project.manifest_path
-    (DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
-     .cli(["parse", "--quiet", "--vars", dbt_vars], target_path=project.target_path, raise_on_error=True).wait())
-    stamp.write_text(fingerprint)
-    return project.manifest_path
+    """The manifest.json the Dagster definitions are built from, parsed with the interpreter's own dbt once per
+    `manifest_key` into MANIFEST_CACHE, and not at all when that folder already holds it. A run on a fresh data
+    folder therefore starts without a `dbt parse`; its `dbt build` parses in the data folder's target path, as
+    every build does (partially, from the second run on)."""
+    folder = MANIFEST_CACHE / manifest_key(dbt_vars)
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        return manifest
+    MANIFEST_CACHE.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=MANIFEST_CACHE))
+    try:
+        (DbtCliResource(project_dir=dbt_project(Path(target_dir)), dbt_executable=dbt_executable())
+         .cli(["parse", "--quiet", "--vars", dbt_vars], target_path=scratch, raise_on_error=True).wait())
+        try:
+            scratch.rename(folder)        # atomic; another process may have got there first with the same content
+        except OSError:
+            if not manifest.exists():
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return manifest
 
 
 def dbt_executable() -> str:
