@@ -13,7 +13,7 @@ import duckdb
 
 from ingestion.connections import connect
 from ingestion.files import data_month_of_file, discover
-from ingestion.loader import CONTRACTS
+from ingestion.contracts import CONTRACTS
 from orchestration.lib.fingerprint import landing_fingerprint
 from orchestration.rerun import record_run
 from orchestration.settings import Settings, dbt_target
