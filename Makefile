@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[generate,test]'
 	touch $(STAMP)
 
+## setup: the venv, and the dbt manifest of this code version (parsed once, shared by every data folder)
 setup: $(STAMP)
+	$(BIN)/python -m orchestration.lib.dbt > /dev/null
 
 ## run: generate the demo feeds (once) and materialise every asset; every output lands under $(DATA_DIR)/
 run: setup

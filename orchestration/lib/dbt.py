@@ -72,7 +72,16 @@ def prepared_manifest(target_dir: Path, dbt_vars: str) -> Path:
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    _prune(keep=folder)
     return manifest
+
+
+def _prune(keep: Path, newest: int = 4) -> None:
+    """Forget all but the newest few manifests (other code versions); a run still using one has it loaded."""
+    folders = sorted((f for f in MANIFEST_CACHE.iterdir() if f.is_dir() and "." not in f.name and f != keep),
+                     key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in folders[newest - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def dbt_executable() -> str:
@@ -108,3 +117,12 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return _LAYER_OWNERS.get(dbt_resource_props.get("schema"), ["team:sme-data-engineering"])
+
+
+if __name__ == "__main__":
+    # `python -m orchestration.lib.dbt`: prepare the manifest of this code version now (`make setup` does), so the
+    # first run after an install or a change starts without a dbt parse. Prints its path.
+    from orchestration.settings import Settings
+
+    settings = Settings.resolve()
+    print(prepared_manifest(settings.dbt_target, settings.dbt_vars()))
