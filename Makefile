@@ -15,11 +15,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[generate,test]'
+	$(BIN)/python -m orchestration.lib.dbt > /dev/null    # the dbt manifest the first run is built from
 	touch $(STAMP)
 
-## setup: the venv, and the dbt manifest of this code version (parsed once, shared by every data folder)
 setup: $(STAMP)
-	$(BIN)/python -m orchestration.lib.dbt > /dev/null
 
 ## run: generate the demo feeds (once) and materialise every asset; every output lands under $(DATA_DIR)/
 run: setup
