@@ -42,7 +42,7 @@ query RunTimes($runId: ID!) {
     ... on Run { runId jobName status creationTime startTime endTime
                  stepStats { stepKey status startTime endTime } }
   }
-  logsForRun(runId: $runId, limit: 50) {
+  logsForRun(runId: $runId) {
     ... on EventConnection { events { __typename ... on MessageEvent { timestamp } } }
   }
 }
