@@ -24,13 +24,10 @@ import duckdb
 import pandas as pd
 
 from ingestion.connections import connect
-from ingestion.contracts import FeedContract
-from ingestion.contracts import employment, firms, funding
+from ingestion.contracts import CONTRACTS, FeedContract, employment
 from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
                              truncation)
 from ingestion.parsers import PARSERS, FileRejected, parse_employment, parse_firm_workbook, reset_incoming, workbook_rows
-
-CONTRACTS: dict[str, FeedContract] = {c.name: c for c in (firms.CONTRACT, funding.CONTRACT, employment.CONTRACT)}
 
 AUDIT_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;

@@ -44,7 +44,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def landing_problem(landing: Path) -> str | None:
     """Why a landing folder cannot be run at all, or None: it must exist and hold at least one feed folder."""
-    from ingestion.loader import CONTRACTS
+    from ingestion.contracts import CONTRACTS
 
     if not landing.is_dir():
         return f"landing folder {landing} does not exist"

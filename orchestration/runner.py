@@ -13,7 +13,7 @@ import duckdb
 
 from ingestion.connections import connect
 from ingestion.files import data_month_of_file, discover
-from ingestion.loader import CONTRACTS
+from ingestion.contracts import CONTRACTS
 from orchestration.lib.fingerprint import landing_fingerprint
 from orchestration.rerun import record_run
 from orchestration.settings import Settings, dbt_target
@@ -118,7 +118,11 @@ def run_warehouse(settings: Settings, log_level: str = "WARNING", started_at: fl
     with instance_for(settings) as instance:
         result = job.execute_in_process(tags=tags, instance=instance, raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-        entries = [entry for entry in instance.all_logs(result.run_id) if entry.dagster_event is not None]
+        # the steps' own events, not all 800 of the run (each deserialised), to time the steps
+        step_events = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
+                       dg.DagsterEventType.STEP_FAILURE}
+        entries = [record.event_log_entry for record in
+                   instance.get_records_for_run(result.run_id, of_type=step_events).records]
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     first_step = min((entry.timestamp for entry in entries
                       if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START), default=None)

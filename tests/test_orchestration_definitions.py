@@ -41,6 +41,16 @@ def test_the_definitions_are_built_once_per_process_and_data_folder(dbt_manifest
     assert build_definitions(settings) is build_definitions(Settings.resolve())
 
 
+def test_every_data_folder_builds_its_definitions_from_one_manifest_parsed_once_per_code_version(
+        dbt_manifest, tmp_path):
+    from orchestration.lib.dbt import MANIFEST_CACHE, prepared_manifest
+
+    other = Settings.resolve(data_dir=tmp_path / "other", environ={})
+    assert prepared_manifest(other.dbt_target, other.dbt_vars()) == dbt_manifest
+    assert dbt_manifest.parent.parent == MANIFEST_CACHE
+    assert not (tmp_path / "other").exists(), "the manifest was parsed again for a new data folder"
+
+
 def test_every_layer_is_an_asset_keyed_like_its_table(defs):
     keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     assert {"raw/firms", "raw/funding", "raw/employment", "staging/stg_firms__designations",

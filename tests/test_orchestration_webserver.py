@@ -104,9 +104,12 @@ def test_an_instance_runs_one_warehouse_run_at_a_time_and_one_writer_step(tmp_pa
     from orchestration.instance import instance_for
     from orchestration.settings import Settings
 
+    from orchestration.storage import WarehouseEventLogStorage
+
     with instance_for(Settings.resolve(data_dir=tmp_path)) as instance:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        assert isinstance(instance.event_log_storage, WarehouseEventLogStorage)      # one database, opened once
 
 
 LAUNCH = """

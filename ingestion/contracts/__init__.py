@@ -60,3 +60,10 @@ FILE_REASONS = {
     "wrong_field_count": "the row has more or fewer fields than the header",
     "malformed_row": "the row is not well-formed CSV (an unterminated quote, say)",
 }
+
+
+# Every feed's contract by name. It lives here, not only in the loader, so that code which only needs to find a
+# feed's files (the run's fingerprints, the sensor) does not import the loader and pandas with it.
+from ingestion.contracts import employment, firms, funding  # noqa: E402  (each imports the classes above)
+
+CONTRACTS: dict[str, FeedContract] = {c.name: c for c in (firms.CONTRACT, funding.CONTRACT, employment.CONTRACT)}

@@ -4,20 +4,26 @@ Asset keys follow the warehouse: a model in schema `marts` named `fct_region_sta
 the table BI tools query; dbt sources carry `meta.dagster.asset_key`, so `raw/firms` is both the ingestion asset
 and the source dbt reads. Groups follow the layer (reference, staging, intermediate, marts, kpi).
 
-The project is a cached factory keyed by its target path (one per data folder), and its manifest is prepared
-once per process; importing this module reads nothing.
+The project is a cached factory keyed by its target path (one per data folder); the manifest the definitions are
+built from is parsed once per code version and shared by every data folder; importing this module reads nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import importlib.metadata
+import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
+from packaging import version
 
 from orchestration.lib.fingerprint import project_fingerprint
 from orchestration.settings import DBT_PROJECT_DIR, dbt_target
@@ -33,20 +39,51 @@ def dbt_project(target_dir: Path) -> DbtProject:
                       target_path=target_dir)
 
 
+# Manifests the definitions are built from, one folder per fingerprint, shared by every data folder of this checkout
+# (dbt_project/target is git-ignored and `make clean` removes it).
+MANIFEST_CACHE = DBT_PROJECT_DIR / "target" / "dagster_manifests"
+
+
+def manifest_key(dbt_vars: str) -> str:
+    """What a parsed manifest depends on: the project fingerprint (code, seeds, target) and the warehouse file's
+    name, which dbt-duckdb makes every node's database. Not the data folder: manifests parsed with two data
+    folders' `--vars` differ only in each node's `created_at`, so one manifest serves every data folder."""
+    database = Path(json.loads(dbt_vars).get("warehouse_path", "warehouse.duckdb")).stem
+    return hashlib.sha256(f"{project_fingerprint(dbt_target())} {database}".encode()).hexdigest()[:20]
+
+
 @functools.cache
 def prepared_manifest(target_dir: Path, dbt_vars: str) -> Path:
-    """`<target_dir>/manifest.json`, parsed with the interpreter's own dbt and the run's `--vars` once per
-    process, and not at all when the manifest there was prepared from the same project, target and vars (their
-    fingerprint sits beside it)."""
-    project = dbt_project(target_dir)
-    stamp = Path(target_dir) / "manifest.fingerprint"
-    fingerprint = f"{project_fingerprint(dbt_target())} {dbt_vars}"
-    if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        return project.manifest_path
-    (DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
-     .cli(["parse", "--quiet", "--vars", dbt_vars], target_path=project.target_path, raise_on_error=True).wait())
-    stamp.write_text(fingerprint)
-    return project.manifest_path
+    """The manifest.json the Dagster definitions are built from, parsed with the interpreter's own dbt once per
+    `manifest_key` into MANIFEST_CACHE, and not at all when that folder already holds it. A run on a fresh data
+    folder therefore starts without a `dbt parse`; its `dbt build` parses in the data folder's target path, as
+    every build does (partially, from the second run on)."""
+    folder = MANIFEST_CACHE / manifest_key(dbt_vars)
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        return manifest
+    MANIFEST_CACHE.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=MANIFEST_CACHE))
+    try:
+        (dbt_resource(Path(target_dir))
+         .cli(["parse", "--quiet", "--vars", dbt_vars], target_path=scratch, raise_on_error=True).wait())
+        try:
+            scratch.rename(folder)        # atomic; another process may have got there first with the same content
+        except OSError:
+            if not manifest.exists():
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    _prune(keep=folder)
+    return manifest
+
+
+def _prune(keep: Path, newest: int = 4) -> None:
+    """Forget all but the newest few manifests (other code versions); a run still using one has it loaded."""
+    folders = sorted((f for f in MANIFEST_CACHE.iterdir() if f.is_dir() and "." not in f.name and f != keep),
+                     key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in folders[newest - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def dbt_executable() -> str:
@@ -54,8 +91,24 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
+class WarehouseDbtCli(DbtCliResource):
+    """`DbtCliResource` without two things it does before each dbt command and this project has no use for,
+    which cost a run 2-3 s before dbt even starts:
+    - `dbt --version` in a subprocess (a whole dbt start-up) to learn which dbt it runs: the dbt it runs is this
+      interpreter's (`dbt_executable`), so the installed dbt-core's version is that version;
+    - a dbt adapter built in this process (the profile and project loaded, the adapter registered), which
+      dagster-dbt uses only to fetch row counts or column metadata, which these assets do not ask for."""
+
+    @functools.cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def dbt_resource(target_dir: Path) -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(target_dir), dbt_executable=dbt_executable())
+    return WarehouseDbtCli(project_dir=dbt_project(target_dir), dbt_executable=dbt_executable())
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -82,3 +135,12 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return _LAYER_OWNERS.get(dbt_resource_props.get("schema"), ["team:sme-data-engineering"])
+
+
+if __name__ == "__main__":
+    # `python -m orchestration.lib.dbt`: prepare the manifest of this code version now (`make setup` does), so the
+    # first run after an install or a change starts without a dbt parse. Prints its path.
+    from orchestration.settings import Settings
+
+    settings = Settings.resolve()
+    print(prepared_manifest(settings.dbt_target, settings.dbt_vars()))

@@ -11,8 +11,8 @@ import functools
 import hashlib
 from pathlib import Path
 
+from ingestion.contracts import CONTRACTS
 from ingestion.files import discover
-from ingestion.loader import CONTRACTS
 from orchestration.settings import REPO_ROOT
 
 _SOURCE_FOLDERS = ("dbt_project", "ingestion", "generator", "quality", "serving", "orchestration")

@@ -6,14 +6,18 @@ nothing is exported.
 Asset keys equal the tables they write (`raw/firms`, `raw/funding`, `raw/employment`), so the dbt sources that
 read those tables line up with them. Employment is partitioned by data month: a file belongs to the month its
 rows state (자료생성년월), whatever its name; the portal names files by the day they were posted.
+The loader (and pandas with it) is imported by the steps, not when the definitions load.
 """
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from ingestion.contracts import CONTRACTS
 from ingestion.files import data_month_of_file, discover
-from ingestion.loader import CONTRACTS, LoadSummary, load_landing
-from ingestion.raw_zone import export_raw_zone
 from orchestration.settings import Settings, dbt_target
+
+if TYPE_CHECKING:
+    from ingestion.loader import LoadSummary
 
 EMPLOYMENT_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2021-01-01")
 OWNERS = ["team:sme-data-engineering"]
@@ -21,6 +25,9 @@ OWNERS = ["team:sme-data-engineering"]
 
 def load_and_export(settings: Settings, feed: str, batch_id: str, paths=None) -> dg.MaterializeResult:
     """Load the feed's files; on a Spark target, export the raw-zone partitions of what changed."""
+    from ingestion.loader import load_landing
+    from ingestion.raw_zone import export_raw_zone
+
     summary = load_landing(settings.landing, settings.warehouse, feeds=[feed], paths=paths, batch_id=batch_id)
     result = load_result(summary)
     changed = [f for f in summary.files if f.status in ("loaded", "loaded_with_quarantine")]
@@ -31,7 +38,7 @@ def load_and_export(settings: Settings, feed: str, batch_id: str, paths=None) ->
     return result
 
 
-def load_result(summary: LoadSummary) -> dg.MaterializeResult:
+def load_result(summary: "LoadSummary") -> dg.MaterializeResult:
     """Materialisation metadata an engineer reads first: files, rows, quarantine, and each file's outcome."""
     return dg.MaterializeResult(metadata={
         "batch_id": summary.batch_id,

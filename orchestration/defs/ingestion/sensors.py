@@ -8,8 +8,8 @@ import json
 
 import dagster as dg
 
+from ingestion.contracts import CONTRACTS
 from ingestion.files import data_month_of_file, discover
-from ingestion.loader import CONTRACTS
 from orchestration.defs.ingestion.assets import EMPLOYMENT_MONTHS
 from orchestration.settings import Settings
 

@@ -5,6 +5,8 @@ blocking, so a failing check stops `kpi/kpi_official` from materialising. The ga
 the run's own load batches, and its outcome is recorded in `audit.gate_outcomes`; it writes the run's audit report
 itself when it withholds a release. The publish asset reads that recorded outcome (it never evaluates the gate
 again), publishes the release and writes the report with the release in it.
+The gate's code (pandas; Great Expectations only when a suite runs) is imported by the steps, not when the
+definitions load.
 """
 import subprocess
 
@@ -13,9 +15,6 @@ import dagster as dg
 from orchestration.lib.dbt import KPI_FRESHNESS
 from orchestration.settings import REPO_ROOT, Settings
 from quality.checks.registry import QualityConfig
-from quality.gate import ReleaseWithheld, record_outcome, recorded_outcome, run_all
-from quality.release import candidate_content_hash, release_run
-from quality.report import run_dir, write_run_report
 
 CANDIDATE = dg.AssetKey(["kpi", "kpi_official_candidate"])
 OWNERS = ["team:sme-kpi-office"]
@@ -50,6 +49,10 @@ def build_quality_gate(config: QualityConfig) -> dg.AssetChecksDefinition:
     )
     def quality_gate(context: dg.AssetCheckExecutionContext, settings: Settings):
         """Evaluates every configured check on this run's load batches and records the outcome."""
+        from quality.gate import ReleaseWithheld, record_outcome, run_all
+        from quality.release import candidate_content_hash
+        from quality.report import run_dir, write_run_report
+
         run_id = context.run.run_id
         outcome = run_all(settings.warehouse, batch_ids=[run_id], config=config,
                           gx_docs_dir=run_dir(settings.reports, run_id) / "gx_docs")
@@ -80,6 +83,9 @@ def build_quality_gate(config: QualityConfig) -> dg.AssetChecksDefinition:
                       "blocking check passed; kpi.kpi_releases records inputs, code version, checks and a "
                       "content hash, and kpi.kpi_official_latest shows the newest release.")
 def kpi_official(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    from quality.gate import ReleaseWithheld, recorded_outcome
+    from quality.release import release_run
+
     outcome = recorded_outcome(settings.warehouse, context.run_id)
     if outcome is None:
         raise dg.Failure(description="the quality gate did not run in this run, so nothing may be published")

@@ -2,12 +2,11 @@
 
 Both are rebuilt only after `kpi/kpi_official` published, and each is swapped in atomically, so a BI tool
 holding the serving file open never blocks a run and never sees half a refresh.
+The serving code (pandas, Altair, Jinja) is imported by the step that runs it, not when the definitions load.
 """
 import dagster as dg
 
 from orchestration.settings import Settings
-from serving.kpi_report import build_kpi_report
-from serving.refresh import refresh_serving
 
 OWNERS = ["team:sme-data-engineering"]
 
@@ -17,6 +16,8 @@ OWNERS = ["team:sme-data-engineering"]
           description="Read-only serving.duckdb and exports/<table>.parquet of every mart and KPI table, "
                       "refreshed atomically after each release.")
 def serving_copy(settings: Settings) -> dg.MaterializeResult:
+    from serving.refresh import refresh_serving
+
     summary = refresh_serving(settings.warehouse, settings.serving, settings.exports)
     return dg.MaterializeResult(metadata={
         "serving_path": dg.MetadataValue.path(str(summary.serving_path)),
@@ -28,5 +29,7 @@ def serving_copy(settings: Settings) -> dg.MaterializeResult:
 @dg.asset(key=["serving", "kpi_report"], deps=[serving_copy], group_name="serving", owners=OWNERS,
           kinds={"html"}, description="Standalone KPI progress report (reports/kpi.html) of the latest release.")
 def kpi_report(settings: Settings) -> dg.MaterializeResult:
+    from serving.kpi_report import build_kpi_report
+
     path = build_kpi_report(settings.serving, settings.reports)
     return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(path))})
