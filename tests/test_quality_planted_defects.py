@@ -265,21 +265,27 @@ def test_a_bridge_gap_leaves_a_designation_without_region_and_withholds_the_rele
             for r in check.failing_rows] == [("designation", F1, "51", "firms/agency_batch.csv", 2)]
 
 
-def test_recount_catches_a_mutated_kpi_model(warehouse, tmp_path):
-    """A KPI model counting the wrong stage, rebuilt by dbt: the recount differs and names the numbers."""
+def _recount_after_mutating(warehouse: Path, tmp_path: Path, model_name: str, old: str, new: str):
+    """Rebuild `model_name` and everything after it from a copy of the project in which `old` (found exactly once)
+    reads `new`, run the gate, and return the failed recount with {(kpi, region): (published, recounted)}."""
     project = tmp_path / "dbt_project"
     shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
-    model = project / "models" / "intermediate" / "kpi" / "int_kpi_leading_firms.sql"
+    model = project / "models" / "intermediate" / "kpi" / f"{model_name}.sql"
     source = model.read_text(encoding="utf-8")
-    assert "where stages.is_leading_stage and" in source
-    model.write_text(source.replace("where stages.is_leading_stage and", "where stages.stage_rank >= 1 and"),
-                     encoding="utf-8")
-    _dbt(["run", "--select", "int_kpi_leading_firms+"], warehouse, tmp_path, project)
+    assert source.count(old) == 1
+    model.write_text(source.replace(old, new), encoding="utf-8")
+    _dbt(["run", "--select", f"{model_name}+"], warehouse, tmp_path, project)
     outcome = run_all(warehouse, batch_ids=[BATCH])
     recount = next(r for r in outcome.results if r.name == "candidate_independent_recount")
     assert recount.status == "failed"
-    differing = {(row["kpi_code"], row["region_code"]): (row["published"], row["recounted"])
-                 for row in recount.failing_rows}
+    return recount, {(row["kpi_code"], row["region_code"]): (row["published"], row["recounted"])
+                     for row in recount.failing_rows}
+
+
+def test_recount_catches_a_mutated_kpi_model(warehouse, tmp_path):
+    """A KPI model counting the wrong stage, rebuilt by dbt: the recount differs and names the numbers."""
+    _, differing = _recount_after_mutating(warehouse, tmp_path, "int_kpi_leading_firms",
+                                           "where stages.is_leading_stage and", "where stages.stage_rank >= 1 and")
     assert differing[("leading_firms", "27")] == (1.0, 0.0)      # 대구's 잠재 firm is no leading firm
 
 
@@ -287,19 +293,9 @@ def test_recount_catches_a_pooled_jobs_model_counting_a_firm_once_per_programme(
     """jobs_created rebuilt by dbt with its pooled entries grouped by programme: 가나테크 (GP300 from 2023-04,
     COLLAB from 2023-05) is counted twice in 강원, 15 + 14 jobs instead of once, 15. The national row takes each
     firm once and so still agrees; the recount, with its own rule, names the regional number."""
-    project = tmp_path / "dbt_project"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
-    model = project / "models" / "intermediate" / "kpi" / "int_kpi_jobs_created.sql"
-    source = model.read_text(encoding="utf-8")
     pooled = "    where net_at_quarter_end > 0\n    group by quarter, reference_month, brn\n"
-    assert source.count(pooled) == 1
-    model.write_text(source.replace(pooled, pooled[:-1] + ", payment_status.program_code\n"), encoding="utf-8")
-    _dbt(["run", "--select", "int_kpi_jobs_created+"], warehouse, tmp_path, project)
-    outcome = run_all(warehouse, batch_ids=[BATCH])
-    recount = next(r for r in outcome.results if r.name == "candidate_independent_recount")
-    assert recount.status == "failed"
-    differing = {(row["kpi_code"], row["region_code"]): (row["published"], row["recounted"])
-                 for row in recount.failing_rows}
+    recount, differing = _recount_after_mutating(warehouse, tmp_path, "int_kpi_jobs_created",
+                                                 pooled, pooled[:-1] + ", payment_status.program_code\n")
     assert differing == {("jobs_created", "51"): (29.0, 15.0)}
     # the per-programme figures are recounted too, each firm from its own entry into the programme: COLLAB is
     # 가나테크's 14 (from 2023-04) and 대구정밀's 2 (10 -> 12)
