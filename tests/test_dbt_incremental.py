@@ -164,30 +164,55 @@ def test_a_build_with_nothing_new_rebuilds_no_month_and_tests_none_again(arrival
     assert months_built(warehouse) == []
 
 
-def test_a_month_that_breaks_a_workplace_chain_rebuilds_the_months_of_the_keys_it_reassigns(tmp_path):
+def mark_stored_row(warehouse: Path, brn_prefix: str, month: str) -> None:
+    """Give a stored row of int_workplace_id_months a loaded_at no load has: a build that rewrites it loses the mark."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update intermediate.int_workplace_id_months set loaded_at = timestamp '2000-01-01' "
+                    "where brn_prefix = ? and strftime(data_month, '%Y-%m') = ?", [brn_prefix, month])
+
+
+def marked_months(warehouse: Path, brn_prefix: str) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [m for (m,) in con.execute(
+            "select strftime(data_month, '%Y-%m') from intermediate.int_workplace_id_months "
+            "where brn_prefix = ? and loaded_at = timestamp '2000-01-01' order by 1", [brn_prefix]).fetchall()]
+
+
+def test_a_month_that_breaks_a_workplace_chain_rewrites_the_rows_of_the_keys_it_reassigns(tmp_path):
     """한빛정밀 is in 부산 in 2024-01 and 2024-02 and in 대구 from 2024-03: a move, one workplace_id. In 2024-04 the
     부산 workplace is in the file again beside the 대구 one, so they are two workplaces after all, and the 대구 key's
-    2024-03 row, which the new month does not contain, must change its workplace_id."""
+    2024-03 row, which the new month does not contain, must change its workplace_id. A neighbour in 대구, in the
+    file every month, keeps its identity, so its 2024-03 row is not written again."""
     landing = tmp_path / "landing"
     write_firms(landing, "agency.csv", [["134-86-72683", "(주)한빛정밀", "부산", "29299", "", "주축", "선도",
                                          "2023-05-01", ""]])
     write_funding(landing, "events.jsonl", [funding_event("E1", paid_on="2024-01-10", program="TALENT")])
     busan, daegu = "26", "27"
+    hanbit, neighbour = "134867", "220811"
     months = {"2024-01": [busan], "2024-02": [busan], "2024-03": [daegu], "2024-04": [busan, daegu]}
-    for month, regions in list(months.items())[:3]:
-        write_employment(landing, f"nps_{month}.csv", [workplace_row(month, region=r) for r in regions])
+
+    def month_file(month: str) -> None:
+        write_employment(landing, f"nps_{month}.csv",
+                         [*(workplace_row(month, region=r) for r in months[month]),
+                          workplace_row(month, name="(주)대명금속", brn_prefix=neighbour, region=daegu)])
+
+    for month in list(months)[:3]:
+        month_file(month)
     warehouse = tmp_path / "incremental.duckdb"
     load_landing(landing, warehouse)
     dbt_build(REPO / "dbt_project", warehouse, tmp_path / "first")
-    write_employment(landing, "nps_2024-04.csv", [workplace_row("2024-04", region=r) for r in months["2024-04"]])
+    mark_stored_row(warehouse, neighbour, "2024-03")
+    month_file("2024-04")
     load_landing(landing, warehouse)
     dbt_build(REPO / "dbt_project", warehouse, tmp_path / "increment")
 
     assert months_built(warehouse) == ["2024-04"]
+    assert marked_months(warehouse, neighbour) == ["2024-03"]      # the neighbour's 2024-03 row was left in place
     with duckdb.connect(str(warehouse), read_only=True) as con:
         identities = con.execute("""select strftime(data_month, '%Y-%m'), programme_region_code,
                                            workplace_id = workplace_key
-                                    from intermediate.int_workplace_id_months order by 1, 2""").fetchall()
+                                    from intermediate.int_workplace_id_months where brn_prefix = ?
+                                    order by 1, 2""", [hanbit]).fetchall()
     assert identities == [("2024-01", busan, True), ("2024-02", busan, True), ("2024-03", daegu, True),
                           ("2024-04", busan, True), ("2024-04", daegu, True)]
     assert differences(warehouse, fresh_build(landing, REPO / "dbt_project", tmp_path / "fresh")) == {}

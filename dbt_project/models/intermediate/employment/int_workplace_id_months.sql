@@ -3,9 +3,20 @@
     the file through the 2025-07 coverage extension (an individual workplace, type 2, first seen on or after
     var nps_individual_coverage_from): such workplaces have no history before the break.
     Incremental by data_month like int_workplace_months. A month that arrives can also change the identity of
-    keys seen before (a new month ends or opens a chain, so a key's workplace_id or its first month changes); the
-    months holding such a key's rows are rebuilt too, so the table always equals a full build. -#}
-{{ config(**sme_warehouse.incremental_month_config()) }}
+    keys seen before (a new month ends or opens a chain, so a key's workplace_id or its first month changes), so
+    the rows of such reassigned keys are rebuilt too, and the table always equals a full build:
+      - on DuckDB only those keys' rows, by workplace_key and data_month (a pre-hook first clears the months
+        this invocation builds, where keys can vanish);
+      - on Spark, whose Parquet tables replace whole partitions, every month holding one of them. -#}
+{%- set replaces_keys = target.type != 'spark' %}
+{%- set model_config = sme_warehouse.incremental_month_config() %}
+{%- if replaces_keys %}
+    {%- do model_config.update({
+        'unique_key': ['data_month', 'workplace_key'],
+        'pre_hook': "{% if is_incremental() %}delete from {{ this }} where {{ sme_warehouse.months_to_build() }}{% endif %}"
+    }) %}
+{%- endif %}
+{{ config(**model_config) }}
 
 with identities as (
     select
@@ -29,8 +40,8 @@ key_identities as (
 )
 {%- if is_incremental() %},
 
-reassigned_months as (
-    select distinct built.data_month
+reassigned_keys as (
+    select distinct built.workplace_key
     from {{ this }} as built
     left join key_identities on key_identities.workplace_key = built.workplace_key
     where key_identities.workplace_key is null
@@ -59,5 +70,10 @@ from {{ ref('int_workplace_months') }} as months
 inner join key_identities on key_identities.workplace_key = months.workplace_key
 where ({{ sme_warehouse.months_to_build() }})
 {%- if is_incremental() %}
-   or months.data_month in (select data_month from reassigned_months)
+    {%- if replaces_keys %}
+   or months.workplace_key in (select workplace_key from reassigned_keys)
+    {%- else %}
+   or months.data_month in (select data_month from {{ this }}
+                            where workplace_key in (select workplace_key from reassigned_keys))
+    {%- endif %}
 {%- endif %}
