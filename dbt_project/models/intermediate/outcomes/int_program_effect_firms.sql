@@ -34,31 +34,50 @@ units as (
     from {{ ref('int_comparison_matches') }}
 ),
 
-observed as (
+{#- the months of the workplaces the units follow, looked up once per unit and event month for both samples -#}
+unit_months as (
+    select months.workplace_id, months.data_month, months.enrolment_status, months.subscribers
+    from {{ ref('int_workplace_id_months') }} as months
+    inner join (select distinct workplace_id from units) as followed
+        on followed.workplace_id = months.workplace_id
+),
+
+measured as (
     select
         units.brn,
         units.program_code,
         units.matching,
-        units.workplace_id,
         units.baseline_headcount,
         event_months.event_month,
-        samples.sample,
-        case
-            when samples.sample = 'survivors' then
-                case when months.enrolment_status = 1 then months.subscribers end
-            when months.workplace_id is not null then
-                case when months.enrolment_status = 1 then months.subscribers else 0 end
-            when event_months.event_month > 0
-             and {{ sme_warehouse.add_months('units.baseline_month', 'event_months.event_month') }} <= loaded.last_month
-                then 0
-        end as headcount
+        months.workplace_id is not null as in_file,
+        case when months.enrolment_status = 1 then months.subscribers end as enrolled_headcount,
+        case when months.enrolment_status = 1 then months.subscribers else 0 end as file_headcount,
+        event_months.event_month > 0
+            and {{ sme_warehouse.add_months('units.baseline_month', 'event_months.event_month') }} <= loaded.last_month
+            as loaded_after_event
     from units
     cross join event_months
-    cross join samples
     cross join loaded
-    left join {{ ref('int_workplace_id_months') }} as months
+    left join unit_months as months
         on months.workplace_id = units.workplace_id
        and months.data_month = {{ sme_warehouse.add_months('units.baseline_month', 'event_months.event_month') }}
+),
+
+observed as (
+    select
+        measured.brn,
+        measured.program_code,
+        measured.matching,
+        measured.baseline_headcount,
+        measured.event_month,
+        samples.sample,
+        case
+            when samples.sample = 'survivors' then measured.enrolled_headcount
+            when measured.in_file then measured.file_headcount
+            when measured.loaded_after_event then 0
+        end as headcount
+    from measured
+    cross join samples
 ),
 
 treated as (

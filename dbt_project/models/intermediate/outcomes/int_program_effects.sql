@@ -70,12 +70,18 @@ variances as (
              means.participations
 ),
 
+{#- counted by number, not by the 32-character id: the join below fans out to tens of millions of rows nationally -#}
+numbered_matches as (
+    select brn, program_code, matching, dense_rank() over (order by comparison_workplace_id) as workplace_number
+    from {{ ref('int_comparison_matches') }}
+),
+
 comparison_workplaces as (
     select
         differences.estimate_program, differences.matching, differences.sample, differences.event_month,
-        count(distinct matches.comparison_workplace_id) as comparison_workplaces
+        count(distinct matches.workplace_number) as comparison_workplaces
     from differences
-    inner join {{ ref('int_comparison_matches') }} as matches
+    inner join numbered_matches as matches
         on matches.brn = differences.brn
        and matches.program_code = differences.program_code
        and matches.matching = differences.matching
