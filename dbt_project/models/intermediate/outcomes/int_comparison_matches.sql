@@ -21,19 +21,31 @@ funded_workplaces as (
     inner join {{ ref('int_workplace_chains') }} as chains on chains.workplace_key = keys.workplace_key
 ),
 
+participations as (
+    select *
+    from {{ ref('int_program_participation') }}
+    where baseline_headcount is not null
+),
+
 pool as (
     select months.*
     from {{ ref('int_workplace_id_months') }} as months
     left join funded_workplaces on funded_workplaces.workplace_id = months.workplace_id
     where funded_workplaces.workplace_id is null
+      and months.data_month in (select baseline_month from participations)
       and months.enrolment_status = 1
       and months.workplaces_sharing_key = 1
 ),
 
-participations as (
-    select *
-    from {{ ref('int_program_participation') }}
-    where baseline_headcount is not null
+{#- the headcounts the history bands read: 12 and 24 months before each baseline month -#}
+history as (
+    select workplace_id, data_month, subscribers
+    from {{ ref('int_workplace_id_months') }}
+    where data_month in (
+        select {{ sme_warehouse.add_months('baseline_month', -12) }} from participations
+        union
+        select {{ sme_warehouse.add_months('baseline_month', -24) }} from participations
+    )
 ),
 
 cells as (
@@ -55,10 +67,10 @@ cells as (
        and baseline.size_band = participations.size_band
        and baseline.workplace_type = participations.workplace_type
        and not (baseline.entered_by_coverage_extension and participations.window_straddles_coverage_extension)
-    left join {{ ref('int_workplace_id_months') }} as m_minus12
+    left join history as m_minus12
         on m_minus12.workplace_id = baseline.workplace_id
        and m_minus12.data_month = {{ sme_warehouse.add_months('participations.baseline_month', -12) }}
-    left join {{ ref('int_workplace_id_months') }} as m_minus24
+    left join history as m_minus24
         on m_minus24.workplace_id = baseline.workplace_id
        and m_minus24.data_month = {{ sme_warehouse.add_months('participations.baseline_month', -24) }}
 )
