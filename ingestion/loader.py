@@ -14,6 +14,7 @@ portal posts a corrected month under a new posting date in the file name.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable
@@ -126,6 +127,10 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
     summary = LoadSummary(batch_id or new_batch_id())
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse_path) as con:
+        # A parallel bulk insert leaves a partly filled row group or two per file, and the checkpoint at close
+        # merged them by rewriting them (a quarter of a national month, about 1 s each). Vacuuming is only
+        # worth its time to reclaim the deleted rows of superseded versions, so it waits for a load that has some.
+        con.execute("SET max_vacuum_tasks = 0")
         ensure_schema(con)
         wanted = {Path(p).resolve() for p in paths} if paths is not None else None
         for feed in feeds:
@@ -133,6 +138,8 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
             for path in discover(landing_dir, contract):
                 if wanted is None or path.resolve() in wanted:
                     summary.files.append(load_file(con, landing_dir, path, contract, summary.batch_id))
+        if any(outcome.supersedes for outcome in summary.files):
+            con.execute("RESET max_vacuum_tasks")
     return summary
 
 
@@ -158,7 +165,7 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
                               error=f"same content (sha256 {sha[:12]}…) as {same_content[0]}, already loaded")
         _record_file(con, outcome, contract, sha, len(data), None, same_content[0], batch_id, now)
         return outcome
-    with tempfile.TemporaryDirectory(prefix="sme_load_") as scratch:
+    with tempfile.TemporaryDirectory(prefix="sme_load_", dir=_scratch_root(len(data))) as scratch:
         parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
         con.execute("BEGIN TRANSACTION")
         try:
@@ -173,9 +180,21 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
     return outcome
 
 
+_MEMORY_FOLDER = Path("/dev/shm")
+
+
+def _scratch_root(size: int) -> Path | None:
+    """Where a file's scratch copy is written: memory when /dev/shm has room for it twice over (a national month
+    written to disk was sometimes held up by the write-back of the one before), else the temporary folder."""
+    try:
+        return _MEMORY_FOLDER if shutil.disk_usage(_MEMORY_FOLDER).free > 2 * size else None
+    except OSError:          # no such folder on this system
+        return None
+
+
 @dataclass(frozen=True)
 class _Parsed:
-    """A file parsed into the `incoming_ok` / `incoming_bad` temporary tables, or rejected whole."""
+    """A file parsed into the `incoming_ok` / `incoming_bad` temporary relations, or rejected whole."""
 
     rows_read: int
     encoding: str | None
