@@ -14,7 +14,6 @@ portal posts a corrected month under a new posting date in the file name.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable
@@ -165,7 +164,7 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
                               error=f"same content (sha256 {sha[:12]}…) as {same_content[0]}, already loaded")
         _record_file(con, outcome, contract, sha, len(data), None, same_content[0], batch_id, now)
         return outcome
-    with tempfile.TemporaryDirectory(prefix="sme_load_", dir=_scratch_root(len(data))) as scratch:
+    with tempfile.TemporaryDirectory(prefix="sme_load_") as scratch:
         parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
         con.execute("BEGIN TRANSACTION")
         try:
@@ -178,18 +177,6 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
             con.execute("ROLLBACK")
             raise
     return outcome
-
-
-_MEMORY_FOLDER = Path("/dev/shm")
-
-
-def _scratch_root(size: int) -> Path | None:
-    """Where a file's scratch copy is written: memory when /dev/shm has room for it twice over (a national month
-    written to disk was sometimes held up by the write-back of the one before), else the temporary folder."""
-    try:
-        return _MEMORY_FOLDER if shutil.disk_usage(_MEMORY_FOLDER).free > 2 * size else None
-    except OSError:          # no such folder on this system
-        return None
 
 
 @dataclass(frozen=True)
