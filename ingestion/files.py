@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +87,15 @@ def physical_lines(text: str) -> list[str]:
     """The file's lines split on line feeds only (U+2028 and friends are legal inside a JSON string)."""
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The text's lines one at a time, each with its line feed, without copying the whole text first."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
 
 
 def lenient_lines(data: bytes) -> list[str]:

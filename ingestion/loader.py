@@ -126,6 +126,10 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
     summary = LoadSummary(batch_id or new_batch_id())
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse_path) as con:
+        # A parallel bulk insert leaves a partly filled row group or two per file, and the checkpoint at close
+        # merged them by rewriting them (a quarter of a national month, about 1 s each). Vacuuming is only
+        # worth its time to reclaim the deleted rows of superseded versions, so it waits for a load that has some.
+        con.execute("SET max_vacuum_tasks = 0")
         ensure_schema(con)
         wanted = {Path(p).resolve() for p in paths} if paths is not None else None
         for feed in feeds:
@@ -133,6 +137,8 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
             for path in discover(landing_dir, contract):
                 if wanted is None or path.resolve() in wanted:
                     summary.files.append(load_file(con, landing_dir, path, contract, summary.batch_id))
+        if any(outcome.supersedes for outcome in summary.files):
+            con.execute("RESET max_vacuum_tasks")
     return summary
 
 
@@ -175,7 +181,7 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
 
 @dataclass(frozen=True)
 class _Parsed:
-    """A file parsed into the `incoming_ok` / `incoming_bad` temporary tables, or rejected whole."""
+    """A file parsed into the `incoming_ok` / `incoming_bad` temporary relations, or rejected whole."""
 
     rows_read: int
     encoding: str | None

@@ -18,12 +18,15 @@ from ingestion.contracts import SEEDS_DIR
 from ingestion.contracts.identifiers import brn_check_digit
 
 _NON_DIGITS = re.compile(r"\D")
+_BRN_FORM = re.compile(r"[\d\- ]+")
 
 
+# Both are cached: a funding file repeats each firm's number and each payment day many times.
+@lru_cache(maxsize=1 << 16)
 def normalise_brn(value: str) -> str | None:
     """The 10-digit business number if `value` is one with a valid check digit (dashes and spaces allowed)."""
     text = value.strip()
-    if not re.fullmatch(r"[\d\- ]+", text):
+    if not _BRN_FORM.fullmatch(text):
         return None
     digits = _NON_DIGITS.sub("", text)
     if len(digits) != 10 or brn_check_digit(digits[:9]) != int(digits[9]):
@@ -38,6 +41,7 @@ _DATE_FORMS = (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(value: str) -> dt.date | None:
     """A date written YYYY-MM-DD, YYYY.MM.DD or YYYYMMDD; None if absent, malformed or impossible."""
     text = value.strip()
