@@ -19,6 +19,12 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- The event month's own bit (-12..-1 -> bits 0..11, 1..24 -> bits 12..35): a participation's measured event months fit
+    in one BIGINT, so the workplaces behind each event month are counted without fanning out to every month. -#}
+{% macro event_month_bit(event_month) -%}
+    cast(power(2, case when {{ event_month }} < 0 then {{ event_month }} + 12 else {{ event_month }} + 11 end) as bigint)
+{%- endmacro %}
+
 {#- The two-sided 95 % normal critical value used for every confidence interval. -#}
 {% macro z_95() -%}
     1.959963984540054

@@ -70,22 +70,39 @@ variances as (
              means.participations
 ),
 
-{#- counted by number, not by the 32-character id: the join below fans out to tens of millions of rows nationally -#}
-numbered_matches as (
-    select brn, program_code, matching, dense_rank() over (order by comparison_workplace_id) as workplace_number
-    from {{ ref('int_comparison_matches') }}
+{#- the comparison workplaces behind each estimate, counted once each: the event months each participation is
+    measured at, as bits, are combined per comparison workplace and then read back month by month -#}
+measured_months as (
+    select estimate_program, matching, sample, brn, program_code,
+           bit_or({{ sme_warehouse.event_month_bit('event_month') }}) as months_measured
+    from differences
+    group by estimate_program, matching, sample, brn, program_code
+),
+
+workplace_months as (
+    select
+        measured_months.estimate_program, measured_months.matching, measured_months.sample,
+        matches.comparison_workplace_id,
+        bit_or(measured_months.months_measured) as months_measured
+    from measured_months
+    inner join {{ ref('int_comparison_matches') }} as matches
+        on matches.brn = measured_months.brn
+       and matches.program_code = measured_months.program_code
+       and matches.matching = measured_months.matching
+    group by measured_months.estimate_program, measured_months.matching, measured_months.sample,
+             matches.comparison_workplace_id
 ),
 
 comparison_workplaces as (
     select
-        differences.estimate_program, differences.matching, differences.sample, differences.event_month,
-        count(distinct matches.workplace_number) as comparison_workplaces
-    from differences
-    inner join numbered_matches as matches
-        on matches.brn = differences.brn
-       and matches.program_code = differences.program_code
-       and matches.matching = differences.matching
-    group by differences.estimate_program, differences.matching, differences.sample, differences.event_month
+        workplace_months.estimate_program, workplace_months.matching, workplace_months.sample,
+        event_months.event_month,
+        count(*) as comparison_workplaces
+    from workplace_months
+    cross join ({{ sme_warehouse.event_months_relation() }}) as event_months
+    where (workplace_months.months_measured & {{ sme_warehouse.event_month_bit('event_months.event_month') }}) <> 0
+    group by workplace_months.estimate_program, workplace_months.matching, workplace_months.sample,
+             event_months.event_month
 ),
 
 leads as (
