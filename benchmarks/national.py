@@ -6,7 +6,8 @@ Generates MONTHS + 1 national months (or reuses --landing), then times, each as 
   3. the monthly increment: the newest month delivered to that warehouse, run again;
   4. a rerun with nothing new.
 For each it prints wall seconds and the peak resident memory of the process tree, and for the runs the start-up
-(command to first step) and each step's seconds, with the ratios the targets are stated in. Not a test: machines
+(command to first step) and each step's seconds, with the ratios the targets are stated in, and the release
+each run published with its content hash (a speed-up must leave it unchanged). Not a test: machines
 are noisy, so read the ratios, which are taken side by side.
 
     python benchmarks/national.py [--months 12] [--landing DIR]
@@ -94,6 +95,9 @@ def main() -> int:
         breakdown = ", ".join(f"{step} {value:.1f}" for step, value in figures.items())
         print(f"{name}: {seconds:.1f} s, peak RSS {gib:.2f} GiB; {breakdown}")
     print(f"rerun with nothing new: {rerun_s:.1f} s; said: {rerun_out.strip().splitlines()[-1][:80]}")
+    for name, output in (("full build", full_out), ("monthly increment", month_out)):
+        published = next((line.strip() for line in output.splitlines() if "KPI release published" in line), "none")
+        print(f"{name}: {published}")     # the content hash a speed-up must leave unchanged
     print()
     table = [
         ("full build / floor", f"{full_s / floor_s:.2f}x", "<= 2x (on the way to 1.5x)", full_s / floor_s <= 2),
