@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,25 @@ def data_month_of_file(path: Path) -> str | None:
         records = csv.reader(handle)
         next(records, None)
         return first_stated_month(records)
+
+
+# A file changed this recently may still change within the clock tick its time stamps show.
+SETTLED_SECONDS = 2.0
+
+
+def stat_signature(path: Path) -> str | None:
+    """The file's size, modification and change times (ns), device and inode, or None while it may still change.
+
+    The loader records the signature taken before it read a file beside the file's sha256, and takes the same
+    signature later for the same content, so an unchanged landing file is not read and hashed again. Any write
+    after the signature was taken moves the change time (which no program can set back), and a replaced file has
+    another inode, so the next signature differs. A file changed in the last SETTLED_SECONDS gets none: a write
+    within the same clock tick could leave its times as they were.
+    """
+    stat = path.stat()
+    if time.time_ns() - stat.st_ctime_ns < SETTLED_SECONDS * 1_000_000_000:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_dev}:{stat.st_ino}"
 
 
 def sha256_of(data: bytes) -> str:

@@ -5,7 +5,8 @@ table and its rejected rows into `audit.quarantine`, then proves rows read = row
 from the tables themselves before it commits. One transaction per file: a run killed mid-file leaves nothing
 of that file behind, and the next run loads it again from the start.
 
-Re-delivery is idempotent. A file already seen with the same content is skipped; the same content under any
+Re-delivery is idempotent. A file already seen with the same content is skipped (without being read again when
+its size, times and inode are those it had when its content was hashed); the same content under any
 other name is recorded as a duplicate and loads nothing. A corrected delivery replaces the rows of the version it
 corrects, which is recorded as superseded (and by which file): for firm lists and funding events the version is
 the one under the same name; for employment it is whatever file delivered the same data month, because the NPS
@@ -26,7 +27,7 @@ import pandas as pd
 from ingestion.connections import connect
 from ingestion.contracts import CONTRACTS, FeedContract, employment
 from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
-                             truncation)
+                             stat_signature, truncation)
 from ingestion.parsers import PARSERS, FileRejected, parse_employment, parse_firm_workbook, reset_incoming, workbook_rows
 
 AUDIT_DDL = """
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS audit.ingest_files (
 ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS reject_reason VARCHAR;   -- file-level reason code
 ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS data_month DATE;         -- employment: the month stated
 ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;   -- the delivery that replaced it
+ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS file_signature VARCHAR;  -- files.stat_signature before reading
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     feed VARCHAR NOT NULL,
     file_path VARCHAR NOT NULL,
@@ -149,20 +151,28 @@ _LIVE = ("loaded", "loaded_with_quarantine", "rejected")
 def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, contract: FeedContract,
               batch_id: str) -> FileOutcome:
     """Load one file in one transaction and reconcile it before committing."""
-    data = path.read_bytes()
     rel_path = path.relative_to(landing_dir).as_posix()
+    signature = stat_signature(path)      # taken before reading: a write after it changes the next one
+    if signature is not None and con.execute(
+            "SELECT 1 FROM audit.ingest_files WHERE file_path = ? AND file_signature = ? LIMIT 1",
+            [rel_path, signature]).fetchall():
+        return FileOutcome(rel_path, contract.name, "unchanged")
+    data = path.read_bytes()
     sha = sha256_of(data)
     earlier = con.execute(
         "SELECT file_path, sha256 FROM audit.ingest_files WHERE file_path = ? OR sha256 = ? ORDER BY loaded_at",
         [rel_path, sha]).fetchall()
     if (rel_path, sha) in earlier:
+        if signature is not None:         # touched, copied back or recorded before signatures: not read next time
+            con.execute("UPDATE audit.ingest_files SET file_signature = ? WHERE file_path = ? AND sha256 = ?",
+                        [signature, rel_path, sha])
         return FileOutcome(rel_path, contract.name, "unchanged")
     same_content = [p for p, s in earlier if s == sha]
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if same_content:
         outcome = FileOutcome(rel_path, contract.name, "duplicate",
                               error=f"same content (sha256 {sha[:12]}…) as {same_content[0]}, already loaded")
-        _record_file(con, outcome, contract, sha, len(data), None, same_content[0], batch_id, now)
+        _record_file(con, outcome, contract, sha, len(data), None, same_content[0], batch_id, now, signature)
         return outcome
     with tempfile.TemporaryDirectory(prefix="sme_load_") as scratch:
         parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
@@ -170,7 +180,7 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
         try:
             corrected = [] if parsed.reject_reason else _versions_corrected(con, contract, rel_path, parsed.data_month)
             _retire(con, contract, corrected, rel_path)   # a rejected re-delivery keeps the version already loaded
-            outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now)
+            outcome = _write_parsed(con, parsed, rel_path, contract, sha, len(data), batch_id, now, signature)
             outcome.supersedes = [p for p, _ in corrected]
             con.execute("COMMIT")
         except BaseException:
@@ -249,7 +259,7 @@ def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, 
 
 
 def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, sha: str, size: int,
-                  batch_id: str, now: dt.datetime) -> FileOutcome:
+                  batch_id: str, now: dt.datetime, signature: str | None) -> FileOutcome:
     if parsed.reject_reason is None:
         _apply_cross_file_rules(con, contract, rel_path)
     _insert_incoming(con, contract, rel_path, sha, batch_id, now)
@@ -263,7 +273,7 @@ def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, s
     status = "rejected" if parsed.reject_reason else ("loaded_with_quarantine" if quarantined else "loaded")
     outcome = FileOutcome(rel_path, contract.name, status, parsed.rows_read, loaded, quarantined, parsed.reject_error,
                           parsed.reject_reason, parsed.data_month)
-    _record_file(con, outcome, contract, sha, size, parsed.encoding, None, batch_id, now)
+    _record_file(con, outcome, contract, sha, size, parsed.encoding, None, batch_id, now, signature)
     return outcome
 
 
@@ -301,10 +311,10 @@ def _insert_incoming(con, contract: FeedContract, rel_path: str, sha: str, batch
 
 
 def _record_file(con, outcome: FileOutcome, contract: FeedContract, sha: str, size: int, encoding: str | None,
-                 duplicate_of: str | None, batch_id: str, now: dt.datetime) -> None:
+                 duplicate_of: str | None, batch_id: str, now: dt.datetime, signature: str | None) -> None:
     con.execute("INSERT INTO audit.ingest_files (file_path, feed, sha256, size_bytes, encoding, rows_read, "
                 "rows_loaded, rows_quarantined, status, error, duplicate_of, load_batch_id, loaded_at, reject_reason, "
-                "data_month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DATE))",
+                "data_month, file_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DATE), ?)",
                 [outcome.file_path, contract.name, sha, size, encoding, outcome.rows_read, outcome.rows_loaded,
                  outcome.rows_quarantined, outcome.status, outcome.error, duplicate_of, batch_id, now,
-                 outcome.reject_reason, f"{outcome.data_month}-01" if outcome.data_month else None])
+                 outcome.reject_reason, f"{outcome.data_month}-01" if outcome.data_month else None, signature])

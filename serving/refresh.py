@@ -4,9 +4,14 @@ data/exports/<table>.parquet (SME_EXPORTS_DIR).
 DuckDB lets one process write a database file, and a BI tool holding the warehouse open would block the pipeline.
 So BI tools read a separate file that the pipeline never keeps open:
 
-  * the warehouse is attached READ_ONLY and every table and view of the schemas marts and kpi (views such as
-    kpi.kpi_official_latest are materialised as tables) plus the label seeds of schema ref are copied into a new
-    database built under a hidden temporary name in the serving file's own directory, in one transaction;
+  * the new serving database is built under a hidden temporary name in the serving file's own directory, holding
+    every table and view of the schemas marts and kpi (views such as kpi.kpi_official_latest are materialised as
+    tables) plus the label seeds of schema ref, copied from the warehouse attached READ_ONLY in one transaction;
+  * it starts as a copy of the previous serving file when that copy was made from the same warehouse: the
+    release tables, which publish only appends to, then receive the rows of the releases published since (their
+    earlier releases checked against the warehouse's release log, row counts included), and every other table is
+    dropped (its space freed by a checkpoint of the private copy) and copied again. The release lineage holds the
+    lineage of every quarter once per release, so copying it whole would cost more with every release;
   * meta.serving_refresh records when, from which warehouse and for which release the copy was made;
   * one Parquet file per marts/kpi object is written from that copy, also under temporary names;
   * only when everything is built are the files moved into place with os.replace, an atomic rename on POSIX.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +39,9 @@ from ingestion.connections import connect
 SERVED_SCHEMAS = ("marts", "kpi")      # copied and exported as Parquet
 LABEL_SCHEMAS = ("ref",)               # copied for labels (region and KPI names), not exported
 META_TABLE = "meta.serving_refresh"
+RELEASE_LOG = ("kpi", "kpi_releases")
+# Tables publish only appends to, a set of rows per release_id written with that release's row in RELEASE_LOG.
+APPEND_ONLY = (("kpi", "kpi_official"), ("kpi", "kpi_official_lineage"), ("kpi", "kpi_revisions"))
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,77 @@ def _latest_release_id(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, 
     return row[0] if row else None
 
 
+def _previous_copy(serving_path: Path, warehouse_path: Path, temp_db: Path) -> bool:
+    """Copy the previous serving file to `temp_db` when it was made from this warehouse; False when there is none."""
+    if not serving_path.is_file() or Path(f"{serving_path}.wal").exists():
+        return False
+    try:
+        with connect(serving_path, read_only=True) as con:
+            source = con.execute(f"select source_warehouse from {META_TABLE}").fetchone()
+    except duckdb.Error:
+        return False
+    if source is None or source[0] != str(warehouse_path.resolve()):
+        return False
+    shutil.copyfile(serving_path, temp_db)
+    return True
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> list[tuple]:
+    return con.execute("""select column_name, data_type from duckdb_columns()
+                          where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
+                       [database, schema, name]).fetchall()
+
+
+def _releases_to_add(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """Release ids the warehouse published since the copied serving file, or None when the copy's release tables
+    cannot be kept (a release of the copy that the warehouse does not hold as it is, another table shape, or
+    another number of rows in a release)."""
+    tables = {(s, n) for s, n in con.execute("select schema_name, table_name from duckdb_tables() "
+                                             "where database_name = 'serving'").fetchall()}
+    for schema, name in (RELEASE_LOG, *APPEND_ONLY):
+        if (schema, name) not in tables or \
+                _columns(con, "serving", schema, name) != _columns(con, "warehouse", schema, name):
+            return None
+    log = f"{RELEASE_LOG[0]}.{RELEASE_LOG[1]}"
+    [(served, kept)] = con.execute(f"""
+        select count(*), count(w.release_id) from serving.{log} s
+        left join warehouse.{log} w using (release_seq, release_id, run_id, published_at, content_sha256)""").fetchall()
+    if served != kept:
+        return None
+    for schema, name in APPEND_ONLY:
+        counts = f"select release_id, count(*) as n from {{}}.{schema}.{name} group by release_id"
+        differing = con.execute(f"""select count(*) from (select release_id from serving.{log}) r
+                                    left join ({counts.format('serving')}) s using (release_id)
+                                    left join ({counts.format('warehouse')}) w using (release_id)
+                                    where coalesce(s.n, 0) <> coalesce(w.n, 0)""").fetchone()[0]
+        if differing:
+            return None
+    return [r for (r,) in con.execute(f"""select release_id from warehouse.{log}
+                                          except select release_id from serving.{log}""").fetchall()]
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, str]], reused: bool) -> None:
+    """Fill the attached serving database with `objects` from the attached warehouse; the copy ends in an open
+    transaction that the caller commits."""
+    added = _releases_to_add(con) if reused else None
+    kept = {RELEASE_LOG, *APPEND_ONLY} if added is not None else set()
+    for schema, name in con.execute("select schema_name, table_name from duckdb_tables() "
+                                    "where database_name = 'serving'").fetchall():
+        if (schema, name) not in kept:
+            con.execute(f"drop table serving.{_quote(schema)}.{_quote(name)}")
+    con.execute("checkpoint serving")    # the dropped tables' blocks are free for the new ones
+    con.begin()
+    for schema in sorted({s for s, _ in objects} | {"meta"}):
+        con.execute(f"create schema if not exists serving.{_quote(schema)}")
+    for schema, name in objects:
+        table = f"{_quote(schema)}.{_quote(name)}"
+        if (schema, name) in kept:
+            con.execute(f"insert into serving.{table} select * from warehouse.{table} "
+                        "where list_contains(?::varchar[], release_id)", [added])
+        else:
+            con.execute(f"create table serving.{table} as select * from warehouse.{table}")
+
+
 def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, exports_dir: str | Path) -> ServingSummary:
     """Rebuilds the serving database and the Parquet exports from the warehouse, swapping each file in atomically."""
     started = time.perf_counter()
@@ -141,6 +221,7 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
     with _temporary_files() as temporaries:
         temp_db = _temp_sibling(serving_path, ".tmp")
         temporaries += [temp_db, Path(f"{temp_db}.wal")]
+        reused = _previous_copy(serving_path, warehouse_path, temp_db)
         con = connect()
         try:
             con.execute(f"attach {duckdb_literal(warehouse_path)} as warehouse (read_only)")
@@ -155,12 +236,7 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
                 raise ValueError(f"tables with the same name in several schemas cannot share exports/: {clashes}")
             release_id = _latest_release_id(con, served)
 
-            con.begin()
-            for schema in sorted({s for s, _ in served + labels} | {"meta"}):
-                con.execute(f"create schema serving.{_quote(schema)}")
-            for schema, name in served + labels:
-                con.execute(f"create table serving.{_quote(schema)}.{_quote(name)} as "
-                            f"select * from warehouse.{_quote(schema)}.{_quote(name)}")
+            _copy_tables(con, served + labels, reused)
             con.execute(f"""create table serving.{META_TABLE} as select
                                 ?::timestamp as refreshed_at, ?::varchar as release_id,
                                 ?::varchar as source_warehouse, ?::integer as tables""",

@@ -4,10 +4,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from ingestion import files
 from ingestion.loader import load_landing
 from tests.handmade import (EMPLOYMENT_HEADER, funding_event, workplace_row, write_employment, write_firms,
                             write_funding)
@@ -151,6 +153,27 @@ def test_redelivery_is_idempotent_and_a_corrected_file_replaces_its_earlier_vers
     assert query(warehouse, "SELECT status, rows_loaded FROM audit.ingest_files "
                             "WHERE file_path = 'firms/busan_2023_01.csv' ORDER BY loaded_at") == [
         ("superseded", 1), ("loaded", 2)]
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_rewritten_one_is(landing, warehouse, monkeypatch):
+    path = write_firms(landing, "busan_2023_01.csv", [FIRM])
+    load_landing(landing, warehouse)       # a file written a moment ago gets no signature: it may still change
+    assert query(warehouse, "SELECT file_signature FROM audit.ingest_files") == [(None,)]
+    monkeypatch.setattr(files, "SETTLED_SECONDS", 0)
+    reads = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real_read(self))
+    assert [f.status for f in load_landing(landing, warehouse).files] == ["unchanged"]
+    assert reads == ["busan_2023_01.csv"]  # hashed once more, and its signature recorded
+    assert [f.status for f in load_landing(landing, warehouse).files] == ["unchanged"]
+    assert reads == ["busan_2023_01.csv"]  # not read again
+
+    before = path.stat()                   # other content, same size, modification time set back
+    path.write_bytes(real_read(path).replace(b"2023-05-10", b"2023-05-11"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert [f.status for f in load_landing(landing, warehouse).files] == ["loaded"]
+    assert query(warehouse, "SELECT designated_on::VARCHAR FROM raw.firms") == [("2023-05-11",)]
 
 
 def test_a_run_killed_mid_load_leaves_no_partial_file_and_the_next_run_completes(landing, warehouse, tmp_path):

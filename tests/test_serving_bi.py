@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from serving import refresh
 from serving.refresh import refresh_serving
 from tests.serving_handmade import HandmadeWarehouse, build_warehouse, publish_next_release
 
@@ -203,3 +204,43 @@ def test_a_failed_refresh_leaves_the_previous_serving_files_in_place(served, tmp
     assert sorted(os.listdir(serving.parent)) == ["serving.duckdb"]
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select release_id from meta.serving_refresh").fetchone()[0] == warehouse.release_ids[-1]
+
+
+def _differing_rows(first: Path, second: Path) -> dict[str, int]:
+    """Per table of `first`, the rows one serving file holds and the other does not (both ways, duplicates kept)."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{first}' as a (read_only)")
+        con.execute(f"attach '{second}' as b (read_only)")
+        tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'a' "
+                             "and schema_name <> 'meta'").fetchall()
+        return {f"{s}.{t}": con.execute(f"""select count(*) from ((select * from a.{s}.{t} except all select * from
+                                             b.{s}.{t}) union all (select * from b.{s}.{t} except all
+                                             select * from a.{s}.{t}))""").fetchone()[0]
+                for s, t in tables}
+
+
+def test_a_refresh_after_a_release_adds_its_rows_and_serves_what_a_full_refresh_serves(served, tmp_path: Path,
+                                                                                        monkeypatch) -> None:
+    warehouse, serving, exports = served
+    added = []
+    real_releases_to_add = refresh._releases_to_add
+    monkeypatch.setattr(refresh, "_releases_to_add", lambda con: added.append(real_releases_to_add(con)) or added[-1])
+    new_release = publish_next_release(warehouse.path, "run-2025-03-15T09:30:00", bump=5.0)
+    summary = refresh_serving(warehouse.path, serving, exports)
+    full = refresh_serving(warehouse.path, tmp_path / "full" / "serving.duckdb", tmp_path / "full" / "exports")
+    assert summary.release_id == full.release_id == new_release
+    assert {t.qualified_name: t.rows for t in summary.tables} == {t.qualified_name: t.rows for t in full.tables}
+    assert set(_differing_rows(serving, full.serving_path).values()) == {0}
+    assert added == [[new_release]]       # built on the previous copy; the full refresh had none to build on
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select count(distinct release_id) from kpi.kpi_official_lineage").fetchone()[0] == \
+            len(warehouse.release_ids) + 1
+
+    # A copy whose release rows no longer match the warehouse's is not built upon: the next refresh copies all.
+    with duckdb.connect(str(serving)) as con:
+        assert con.execute("delete from kpi.kpi_official_lineage where release_id = ?", [new_release]).fetchone()[0]
+    third = publish_next_release(warehouse.path, "run-2025-04-15T09:30:00", bump=1.0)
+    refresh_serving(warehouse.path, serving, exports)
+    full = refresh_serving(warehouse.path, tmp_path / "full2" / "serving.duckdb", tmp_path / "full2" / "exports")
+    assert full.release_id == third and added[1:] == [None]
+    assert set(_differing_rows(serving, full.serving_path).values()) == {0}

@@ -87,6 +87,7 @@ class Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._cache: dict[str, list[dict]] = {}
+        self._headcounts: dict[tuple[str, dt.date], int] | None = None
 
     def rows(self, sql: str) -> list[dict]:
         if sql not in self._cache:
@@ -125,13 +126,18 @@ class Warehouse:
 
     def headcounts(self) -> dict[tuple[str, dt.date], int]:
         """brn, data month -> NPS subscribers of the firm's matched workplace (the linkage mart's match), month by
-        month across the moves and renames of that workplace (its stable workplace_id)."""
-        rows = self.rows("""select links.brn, months.data_month, months.subscribers
-                            from marts.fct_firm_workplace_links as links
-                            inner join intermediate.int_workplace_id_months as months
-                                on months.workplace_id = links.workplace_key
-                            where links.match_status = 'matched'""")
-        return {(r["brn"], r["data_month"]): r["subscribers"] for r in rows}
+        month across the moves and renames of that workplace (its stable workplace_id).
+
+        The one input read over the whole NPS history: a firm's baseline is the month before its first payment,
+        however long ago (on a 60-month national warehouse, 0.55 M rows out of 33 M, 1-2 s)."""
+        if self._headcounts is None:
+            self._headcounts = {(brn, month): subscribers for brn, month, subscribers in self.con.execute(
+                """select links.brn, months.data_month, months.subscribers
+                   from marts.fct_firm_workplace_links as links
+                   inner join intermediate.int_workplace_id_months as months
+                       on months.workplace_id = links.workplace_key
+                   where links.match_status = 'matched'""").fetchall()}
+        return self._headcounts
 
     def nps_months(self) -> list[dt.date]:
         return sorted(r["data_month"] for r in self.rows(
@@ -252,24 +258,27 @@ def growth_project_counts(wh: Warehouse, day: dt.date, min_measured_share: float
         if event["reverses"] is None:
             entry = (event["paid_on"], event["project_id"])
             entries[event["brn"]] = min(entries.get(event["brn"], entry), entry)
+    by_project: dict[str, list[dict]] = defaultdict(list)
+    for event in sorted(events, key=lambda e: e["paid_on"]):
+        by_project[event["project_id"]].append(event)
     succeeded = []
     for project in wh.projects():
-        ends, quarter_day = [], quarter_end(quarter_label(project["start_on"]))
-        while quarter_day <= day:
-            ends.append(quarter_day)
-            quarter_day = quarter_end(quarter_label(quarter_day + dt.timedelta(days=1)))
-        for end in ends:
+        paid = by_project[project["project_id"]]
+        net: dict[str, int] = defaultdict(int)      # per firm, the project's events paid by `end`
+        counted = 0
+        end = quarter_end(quarter_label(project["start_on"]))
+        while end <= day:
+            while counted < len(paid) and paid[counted]["paid_on"] <= end:
+                net[paid[counted]["brn"]] += paid[counted]["amount_krw"]
+                counted += 1
             reference = max((m for m in months if m <= _month(end)), default=None)
-            net: dict[str, int] = defaultdict(int)
-            for event in events:
-                if event["project_id"] == project["project_id"] and event["paid_on"] <= end:
-                    net[event["brn"]] += event["amount_krw"]
             firms = [brn for brn, amount in net.items() if amount > 0 and entries[brn][1] == project["project_id"]]
             jobs = [headcounts[(brn, reference)] - headcounts[(brn, _month(entries[brn][0], -1))] for brn in firms
                     if (brn, reference) in headcounts and (brn, _month(entries[brn][0], -1)) in headcounts]
             if firms and sum(jobs) >= project["target_net_jobs"] and len(jobs) >= min_measured_share * len(firms):
                 succeeded.append((project["region_code"], project["project_id"]))
                 break
+            end = quarter_end(quarter_label(end + dt.timedelta(days=1)))
     return {"growth_project_success_cases": _by_region(succeeded)}
 
 
