@@ -78,6 +78,18 @@ def prepared_manifest(target_dir: Path, dbt_vars: str) -> Path:
     return manifest
 
 
+def seed_partial_parse(target_dir: Path, dbt_vars: str) -> None:
+    """Give a data folder's first `dbt build` the parse state `prepared_manifest` left, so dbt parses only what
+    changed since. dbt itself checks that state against the project files, the profile and the `--vars` (the
+    data folder is in them) and parses in full when they differ, as it would have without it; `make setup`
+    prepares the manifest with the default data folder's vars, so `make run` on a fresh machine parses nothing."""
+    state = Path(target_dir) / "partial_parse.msgpack"
+    prepared = MANIFEST_CACHE / manifest_key(dbt_vars) / "partial_parse.msgpack"
+    if not state.exists() and prepared.exists():
+        state.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(prepared, state)
+
+
 def _prune(keep: Path, newest: int = 4) -> None:
     """Forget all but the newest few manifests (other code versions); a run still using one has it loaded."""
     folders = sorted((f for f in MANIFEST_CACHE.iterdir() if f.is_dir() and "." not in f.name and f != keep),

@@ -3,11 +3,12 @@ read-only from DuckDB (never GX's SQL datasource on DuckDB, see shared notes B2/
 
 Each GX-backed check of checks.yml becomes one GX suite named after the check, validated against one frame
 (the guarded table, filtered or extended with derived columns where the rule needs it). GX is imported lazily:
-importing it costs seconds.
+importing it costs seconds (3 s here), so a process that runs dbt before the gate imports it meanwhile.
 """
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -31,6 +32,12 @@ def _import_gx():
     import great_expectations as gx
     import great_expectations.expectations as gxe
     return gx, gxe
+
+
+def import_in_background() -> None:
+    """Start importing GX on a daemon thread, for a process that has other work to wait on before the gate runs
+    (Python's import lock makes the gate's own import wait for this one rather than import twice)."""
+    threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
 
 
 class GxSession:
