@@ -101,7 +101,6 @@ def _step_seconds(entries) -> dict[str, float]:
 
 def run_warehouse(settings: Settings, log_level: str = "WARNING", started_at: float | None = None) -> RunOutcome:
     """Materialise every asset in this process, recording the run in the data folder's Dagster instance."""
-    from orchestration.defs.dbt.assets import IN_PROCESS_RUN_TAG
     from orchestration.definitions import build_definitions
     from orchestration.instance import instance_for
 
@@ -109,10 +108,10 @@ def run_warehouse(settings: Settings, log_level: str = "WARNING", started_at: fl
     defs = build_definitions(settings)
     job = defs.resolve_job_def("warehouse_job")
     partition_range = employment_partition_range(settings)
-    tags = {IN_PROCESS_RUN_TAG: "true"}
+    tags = {}
     if partition_range:
-        tags |= {"dagster/asset_partition_range_start": partition_range[0],
-                 "dagster/asset_partition_range_end": partition_range[1]}
+        tags = {"dagster/asset_partition_range_start": partition_range[0],
+                "dagster/asset_partition_range_end": partition_range[1]}
     else:
         job = defs.resolve_implicit_global_asset_job_def().get_subset(
             asset_selection={k for k in defs.resolve_all_asset_keys() if k != dg.AssetKey(["raw", "employment"])})
