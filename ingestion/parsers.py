@@ -292,8 +292,8 @@ def _region_codes() -> str:
 
 
 def _employment_failures(file_month: str, scan: str, names: list[str]) -> str:
-    """SQL over `scan` (a scan of the file) giving each row that breaks a rule its first failing rule as
-    'reason|detail', with the row as delivered."""
+    """SQL over `scan` (the file's rows, numbered by `ordinality`) giving each row that breaks a rule its first
+    failing rule as 'reason|detail', with the row as delivered."""
     month_form = employment_contract.MONTH_FORM.pattern
     sigungu_forms = "|".join(f"\\d{{{n}}}" for n in employment_contract.SIGUNGU_FORMS)
     negative = " ".join(f"WHEN {c} < 0 THEN 'negative_headcount|{c} is ' || {c} || ', a count cannot be negative'"
@@ -347,14 +347,14 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     """Validate an NPS month inside DuckDB; returns the records the file holds and the month it states (YYYY-MM).
 
     The month is the one the first record states; a file whose records state another one too, or none, is
-    rejected whole. DuckDB's parallel CSV reader scans the file twice, never holding the month in memory: the
-    first scan keeps only the rows that break a rule (the reader sets aside rows whose field count or values do
-    not parse, and the SQL rules catch the rest) in `emp_failures`, which `incoming_bad` reads; `incoming_ok` is
-    a view that scans the file again, types each row and leaves out the failures, so the loader's insert writes
-    the raw table straight from the file. (Scanning once into a temporary table of the typed month and inserting
-    from it took 4.0-5.9 s of DuckDB time on a national month against 4.1-4.8 s for the two scans, side by side,
-    and held the month in memory until the next file.) A non-UTF-8 file is read from a UTF-8 copy in `scratch`;
-    its lines are counted in that copy's bytes, which is faster than in the text.
+    rejected whole. DuckDB's parallel CSV reader reads the file once into the temporary table `emp_rows` (the
+    reader sets aside rows whose field count or values do not parse, into `emp_rejects`); DuckDB keeps the file's
+    order there, so a row's rowid numbers it. Two passes over that table follow: the rows that break a SQL rule go
+    to `emp_failures`, which `incoming_bad` reads, and `incoming_ok` is a view that types every other row, so the
+    loader's insert writes the raw table from it. (Numbering the rows with `WITH ORDINALITY` instead kept each scan
+    of the file on one core: four national months loaded in 16.4-16.7 s that way against 12.1-12.4 s now, side by
+    side.) A non-UTF-8 file is read from a UTF-8 copy in `scratch`; its lines are counted in that copy's bytes,
+    which is faster than in the text.
     """
     header_end = text.find("\n")
     first_line = (text if header_end < 0 else text[:header_end]).rstrip("\r")
@@ -383,7 +383,7 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     names = [c.name for c in employment_contract.CONTRACT.columns[:len(employment_contract.HEADER)]]
     columns = "{" + ", ".join(f"'{n}': '{_EMPLOYMENT_READ_TYPES.get(n, 'VARCHAR')}'" for n in names) + "}"
     read = (f"read_csv({_quote(str(source))}, header = true, auto_detect = false, columns = {columns}, "
-            "delim = ',', quote = '\"', escape = '\"', ERRORS) WITH ORDINALITY")
+            "delim = ',', quote = '\"', escape = '\"', ERRORS)")
     prefix = _quote(f"{rel_path} row ")
 
     typed = []
@@ -400,7 +400,11 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         else:
             typed.append(name)
     con.execute("DROP TABLE IF EXISTS emp_rejects; DROP TABLE IF EXISTS emp_scans")
-    scan = read.replace("ERRORS", "store_rejects = true, rejects_table = 'emp_rejects', rejects_scan = 'emp_scans'")
+    con.execute("CREATE OR REPLACE TEMP TABLE emp_rows AS SELECT * FROM "
+                + read.replace("ERRORS", "store_rejects = true, rejects_table = 'emp_rejects', "
+                                         "rejects_scan = 'emp_scans'"))
+    # the connection preserves insertion order (DuckDB's default, kept by connections.connect): rowid is file order
+    scan = "(SELECT *, rowid + 1 AS ordinality FROM emp_rows)"
     con.execute(f"CREATE OR REPLACE TEMP TABLE emp_failures AS {_employment_failures(file_month, scan, names)}")
     rejected_lines = [line for (line,) in con.execute("SELECT DISTINCT line FROM emp_rejects ORDER BY 1").fetchall()]
     # Lines that gave no row (set aside by the reader, or empty) shift the row numbers of the rows after them.
@@ -414,12 +418,11 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         raise FileRejected("file_mixed_months", f"{rel_path}: rows state more than one data month: {file_month} "
                                                 f"from the first row, and {other_rows} row(s) another, first "
                                                 f"'{first_other_month}' on row {first_other_row}")
-    # The second scan sets aside the same lines as the first (same reader, same options), so ordinality agrees.
     con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_ok AS
         WITH {_region_codes()}
         SELECT {', '.join(typed)}, r.current_code AS region_code, {source_row} AS source_row,
                NULL::VARCHAR AS raw_content
-        FROM (SELECT * FROM {read.replace("ERRORS", "ignore_errors = true")}) AS s
+        FROM {scan} AS s
         LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)
         WHERE ordinality NOT IN (SELECT ordinality FROM emp_failures)""")
     reader_reasons = " ".join(f"WHEN {_quote(kind)} THEN {_quote(reason)}" for kind, reason in _READER_REASONS.items())
