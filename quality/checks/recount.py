@@ -88,6 +88,21 @@ class Warehouse:
         self.con = con
         self._cache: dict[str, list[dict]] = {}
         self._headcounts: dict[tuple[str, dt.date], int] | None = None
+        self._netted: list[dict] | None = None
+
+    def netted_funding_events(self) -> list[dict]:
+        """Funding events with a reversal carrying the firm, programme, project and consortium of its payment
+        (worked out once: three recounts read them)."""
+        if self._netted is None:
+            events = self.funding_events()
+            payments = {e["event_id"]: e for e in events if e["reverses"] is None}
+            self._netted = []
+            for event in events:
+                payment = payments.get(event["reverses"]) if event["reverses"] is not None else None
+                source = payment or event
+                self._netted.append({**event, "brn": source["brn"], "program_code": source["program_code"],
+                                     "project_id": source["project_id"], "consortium_id": source["consortium_id"]})
+        return self._netted
 
     def rows(self, sql: str) -> list[dict]:
         if sql not in self._cache:
@@ -189,19 +204,6 @@ def leading_firm_counts(wh: Warehouse, definitions: KpiDefinitions, day: dt.date
             "representative_smes": _by_region(core + cross), "leading_firms_cumulative": _by_region(cumulative)}
 
 
-def _netted_events(wh: Warehouse) -> list[dict]:
-    """Funding events with a reversal carrying the firm, programme, project and consortium of its payment."""
-    events = wh.funding_events()
-    payments = {e["event_id"]: e for e in events if e["reverses"] is None}
-    netted = []
-    for event in events:
-        payment = payments.get(event["reverses"]) if event["reverses"] is not None else None
-        source = payment or event
-        netted.append({**event, "brn": source["brn"], "program_code": source["program_code"],
-                       "project_id": source["project_id"], "consortium_id": source["consortium_id"]})
-    return netted
-
-
 def _firm_regions(wh: Warehouse) -> dict[str, str | None]:
     """Each designated firm's programme region: that of its latest designation (latest date, then highest stage)."""
     bridge, ranks = wh.bridge(), wh.stage_ranks()
@@ -215,7 +217,7 @@ def _firm_regions(wh: Warehouse) -> dict[str, str | None]:
 
 
 def collaboration_counts(wh: Warehouse, day: dt.date) -> dict[str, Counted]:
-    events = [e for e in _netted_events(wh) if e["program_code"] == "COLLAB" and e["consortium_id"] is not None]
+    events = [e for e in wh.netted_funding_events() if e["program_code"] == "COLLAB" and e["consortium_id"] is not None]
     net: dict[tuple[str, str], int] = defaultdict(int)
     for event in events:
         if event["paid_on"] <= day:
@@ -252,7 +254,7 @@ def growth_project_counts(wh: Warehouse, day: dt.date, min_measured_share: float
     latest NPS month on or before the quarter's last month), and a firm paid by several projects counts for the
     one it entered first (earliest payment, then project id)."""
     headcounts, months = wh.headcounts(), wh.nps_months()
-    events = [e for e in _netted_events(wh) if e["program_code"] == "GP300" and e["project_id"] is not None]
+    events = [e for e in wh.netted_funding_events() if e["program_code"] == "GP300" and e["project_id"] is not None]
     entries: dict[str, tuple[dt.date, str]] = {}
     for event in events:
         if event["reverses"] is None:
@@ -297,7 +299,7 @@ def jobs_created_sums(wh: Warehouse, definitions: KpiDefinitions, day: dt.date) 
     reference = max((m for m in wh.nps_months() if m <= _month(day)), default=None)
     if reference is None:
         return sums
-    events = [e for e in _netted_events(wh) if e["paid_on"] <= day]
+    events = [e for e in wh.netted_funding_events() if e["paid_on"] <= day]
     reversed_krw: dict[str, int] = defaultdict(int)
     for event in events:
         if event["reverses"] is not None:
