@@ -52,7 +52,7 @@ def _split_codes_placed(resolver, text: dict[str, pd.Series], month: str) -> pd.
     5-digit 시군구 code, else by the first two digits of the 시군구 code or, when it repeats the code, of the
     legal-dong code."""
     on = dt.date(int(month[:4]), int(month[4:6]), 1)
-    rows = [r for r in resolver.bridge_rows if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to)]
+    rows = [r for r in resolver.bridge_rows if r.valid_on(on)]
     region, part, legal_dong = text["법정동주소광역시도코드"], text["법정동주소광역시시군구코드"], text["고객법정동주소코드"]
     sigungu = part.where(part.str.len() != 3, region + part)
     prefix = legal_dong.str[:2].where(sigungu.eq("") | sigungu.str[:2].eq(region.str[:2]), sigungu.str[:2])

@@ -72,6 +72,9 @@ class BridgeRow:
     valid_to: dt.date | None
     programme_region_code: str
 
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
 
 @dataclass(frozen=True)
 class RegionMatch:

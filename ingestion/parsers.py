@@ -257,7 +257,7 @@ def _split_code_rule(file_month: str) -> str:
     """
     resolver = region_resolver()
     on = dt.date.fromisoformat(f"{file_month}-01")
-    valid = [r for r in resolver.bridge_rows if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to)]
+    valid = [r for r in resolver.bridge_rows if r.valid_on(on)]
     region = "substring(trim(region_code_as_delivered), 1, 2)"
     sigungu = ("CASE WHEN length(trim(sigungu_code)) = 3 THEN trim(region_code_as_delivered) || trim(sigungu_code) "
                "ELSE nullif(trim(sigungu_code), '') END")
