@@ -213,6 +213,26 @@ def test_empty_lines_are_not_records_and_do_not_shift_row_numbers(landing, wareh
     assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(4, "negative_headcount")]
 
 
+def test_row_numbers_hold_across_a_month_the_reader_splits_between_its_threads(landing, warehouse):
+    """A national-sized month is read by several reader threads at once: each row keeps its own line number, a
+    line the reader sets aside and a blank line still shift the rows after them, and every row's content is its
+    own (subscribers = its line number here)."""
+    rows = [workplace_row(name=f"(주)사업장{n}", subscribers=n) for n in range(2, 240_002)]
+    rows[150_000 - 2] = [*rows[150_000 - 2], "extra"]                 # line 150000: one field too many
+    rows[200_000 - 2][15] = "2024-02-30"                               # line 200000: not a real date
+    path = write_employment(landing, "nps_202401.csv", rows)
+    lines = path.read_bytes().decode("cp949").split("\n")
+    lines.insert(220_000 - 1, "")          # a blank line 220000: the rows below it move down one line
+    path.write_bytes("\n".join(lines).encode("cp949"))
+    [outcome] = load_landing(landing, warehouse).files
+    assert (outcome.rows_read, outcome.rows_quarantined) == (240_000, 2)
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine ORDER BY 1") == [
+        (150_000, "wrong_field_count"), (200_000, "invalid_date")]
+    own_line = "source_row = subscribers + CASE WHEN subscribers >= 220000 THEN 1 ELSE 0 END"
+    assert query(warehouse, f"SELECT count(*), count(*) FILTER (WHERE {own_line}) FROM raw.employment") == [
+        (239_998, 239_998)]
+
+
 def test_a_file_the_csv_reader_cannot_parse_is_rejected_and_the_batch_goes_on(landing, warehouse):
     broken = write_employment(landing, "nps_202401.csv", [workplace_row(), workplace_row()])
     broken.write_bytes(broken.read_bytes().replace(b"\n", b"\r\n", 1))   # mixed line endings
