@@ -51,6 +51,38 @@ def test_every_data_folder_builds_its_definitions_from_one_manifest_parsed_once_
     assert not (tmp_path / "other").exists(), "the manifest was parsed again for a new data folder"
 
 
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A checkout of two files, one in the dbt project and one in the loader, that the fingerprints read."""
+    from orchestration.lib import fingerprint
+
+    for path, text in {"dbt_project/models/stg_firms.sql": "select 1 as firm", "ingestion/loader.py": "ROWS = 1"}.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.setattr(fingerprint, "REPO_ROOT", tmp_path)
+    yield tmp_path
+    fingerprint.project_fingerprint.cache_clear()
+    fingerprint.dbt_project_fingerprint.cache_clear()
+
+
+def test_a_loader_change_keeps_the_prepared_dbt_manifest_and_a_model_change_does_not(checkout):
+    from orchestration.lib import fingerprint
+
+    def taken() -> tuple[str, str]:
+        fingerprint.project_fingerprint.cache_clear()
+        fingerprint.dbt_project_fingerprint.cache_clear()
+        return fingerprint.project_fingerprint("duckdb"), fingerprint.dbt_project_fingerprint("duckdb")
+
+    first_release, first_manifest = taken()
+    (checkout / "ingestion/loader.py").write_text("ROWS = 2")
+    second_release, second_manifest = taken()
+    assert second_release != first_release, "a loader change must not count as the same code for a rerun"
+    assert second_manifest == first_manifest, "a loader change made the next run parse dbt again"
+    (checkout / "dbt_project/models/stg_firms.sql").write_text("select 2 as firm")
+    assert taken()[1] != second_manifest, "a model change kept the old manifest"
+    assert fingerprint.dbt_project_fingerprint("spark") != fingerprint.dbt_project_fingerprint("duckdb")
+
+
 def test_every_layer_is_an_asset_keyed_like_its_table(defs):
     keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     assert {"raw/firms", "raw/funding", "raw/employment", "staging/stg_firms__designations",

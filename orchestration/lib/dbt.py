@@ -25,7 +25,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject
 from packaging import version
 
-from orchestration.lib.fingerprint import project_fingerprint
+from orchestration.lib.fingerprint import dbt_project_fingerprint
 from orchestration.settings import DBT_PROJECT_DIR, dbt_target
 
 _LAYER_OWNERS = {"kpi": ["team:sme-kpi-office"], "marts": ["team:sme-data-engineering"]}
@@ -45,11 +45,12 @@ MANIFEST_CACHE = DBT_PROJECT_DIR / "target" / "dagster_manifests"
 
 
 def manifest_key(dbt_vars: str) -> str:
-    """What a parsed manifest depends on: the project fingerprint (code, seeds, target) and the warehouse file's
-    name, which dbt-duckdb makes every node's database. Not the data folder: manifests parsed with two data
-    folders' `--vars` differ only in each node's `created_at`, so one manifest serves every data folder."""
+    """What a parsed manifest depends on: the dbt project's fingerprint (its files, the target, the installed dbt)
+    and the warehouse file's name, which dbt-duckdb makes every node's database. Not the data folder: manifests
+    parsed with two data folders' `--vars` differ only in each node's `created_at`, so one manifest serves every
+    data folder. Not the Python code either: the definitions built from the manifest are, the manifest is not."""
     database = Path(json.loads(dbt_vars).get("warehouse_path", "warehouse.duckdb")).stem
-    return hashlib.sha256(f"{project_fingerprint(dbt_target())} {database}".encode()).hexdigest()[:20]
+    return hashlib.sha256(f"{dbt_project_fingerprint(dbt_target())} {database}".encode()).hexdigest()[:20]
 
 
 @functools.cache

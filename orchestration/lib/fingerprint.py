@@ -1,34 +1,54 @@
 """Fingerprints of what a run depends on, cheap enough to take before Dagster is even imported.
 
 - `project_fingerprint`: the code and reference data a release is computed by (the dbt project, the quality
-  checks, the Python packages), plus the dbt target; it keys the reuse of a prepared dbt manifest and the
-  "nothing new" decision of a rerun.
+  checks, the Python packages), plus the dbt target; it keys the "nothing new" decision of a rerun.
+- `dbt_project_fingerprint`: what a parsed dbt manifest depends on (the dbt project's files, the target, the
+  installed dbt), so a change to the loader or the gate does not make the next run parse dbt again.
 - `landing_fingerprint`: every landing file of every feed with its size and modification time.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 from pathlib import Path
 
 from ingestion.contracts import CONTRACTS
 from ingestion.files import discover
 from orchestration.settings import REPO_ROOT
 
-_SOURCE_FOLDERS = ("dbt_project", "ingestion", "generator", "quality", "serving", "orchestration")
+_RELEASE_SOURCES = ("dbt_project", "ingestion", "generator", "quality", "serving", "orchestration")
 _SOURCE_SUFFIXES = (".py", ".sql", ".yml", ".yaml", ".csv", ".json", ".j2")
 _NOT_SOURCES = ("target", "logs", "__pycache__", "dbt_packages")
+_DBT_DISTRIBUTIONS = ("dbt-core", "dbt-duckdb", "dbt-spark")
+
+
+def source_digest(root: Path, folders: tuple[str, ...], salt: str) -> str:
+    """sha256 over `salt` and every source file under `folders` of `root`, path and content, in path order."""
+    digest = hashlib.sha256(salt.encode())
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in _SOURCE_SUFFIXES and path.is_file() and not set(path.parts) & set(_NOT_SOURCES):
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.cache
 def project_fingerprint(dbt_target: str) -> str:
     """Taken once per process: a run is judged by the code it started with."""
-    digest = hashlib.sha256(dbt_target.encode())
-    for folder in _SOURCE_FOLDERS:
-        for path in sorted((REPO_ROOT / folder).rglob("*")):
-            if path.suffix in _SOURCE_SUFFIXES and path.is_file() and not set(path.parts) & set(_NOT_SOURCES):
-                digest.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return source_digest(REPO_ROOT, _RELEASE_SOURCES, dbt_target)
+
+
+@functools.cache
+def dbt_project_fingerprint(dbt_target: str) -> str:
+    return source_digest(REPO_ROOT, ("dbt_project",), " ".join([dbt_target, *map(_installed, _DBT_DISTRIBUTIONS)]))
+
+
+def _installed(distribution: str) -> str:
+    try:
+        return f"{distribution}=={importlib.metadata.version(distribution)}"
+    except importlib.metadata.PackageNotFoundError:
+        return f"{distribution} absent"
 
 
 def landing_fingerprint(landing: Path) -> dict[str, list[int]]:
