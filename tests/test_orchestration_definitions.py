@@ -53,14 +53,17 @@ def test_every_data_folder_builds_its_definitions_from_one_manifest_parsed_once_
 
 @pytest.fixture
 def checkout(tmp_path, monkeypatch):
-    """A checkout of two files, one in the dbt project and one in the loader, that the fingerprints read."""
+    """A checkout of a model, dbt's output of it and a loader module, cloned into a folder whose name is one the
+    fingerprints skip inside the checkout."""
     from orchestration.lib import fingerprint
 
-    for path, text in {"dbt_project/models/stg_firms.sql": "select 1 as firm", "ingestion/loader.py": "ROWS = 1"}.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    monkeypatch.setattr(fingerprint, "REPO_ROOT", tmp_path)
-    yield tmp_path
+    root = tmp_path / "logs" / "sme-warehouse"
+    for path, text in {"dbt_project/models/stg_firms.sql": "select 1 as firm", "ingestion/loader.py": "ROWS = 1",
+                       "dbt_project/target/run/stg_firms.sql": "create table stg_firms as select 1 as firm"}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    monkeypatch.setattr(fingerprint, "REPO_ROOT", root)
+    yield root
     fingerprint.project_fingerprint.cache_clear()
     fingerprint.dbt_project_fingerprint.cache_clear()
 
@@ -74,6 +77,8 @@ def test_a_loader_change_keeps_the_prepared_dbt_manifest_and_a_model_change_does
         return fingerprint.project_fingerprint("duckdb"), fingerprint.dbt_project_fingerprint("duckdb")
 
     first_release, first_manifest = taken()
+    (checkout / "dbt_project/target/run/stg_firms.sql").write_text("create table stg_firms as select 2 as firm")
+    assert taken() == (first_release, first_manifest), "dbt's own output counted as the project"
     (checkout / "ingestion/loader.py").write_text("ROWS = 2")
     second_release, second_manifest = taken()
     assert second_release != first_release, "a loader change must not count as the same code for a rerun"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import os
 from pathlib import Path
 
 from ingestion.contracts import CONTRACTS
@@ -27,10 +28,19 @@ def source_digest(root: Path, folders: tuple[str, ...], salt: str) -> str:
     """sha256 over `salt` and every source file under `folders` of `root`, path and content, in path order."""
     digest = hashlib.sha256(salt.encode())
     for folder in folders:
-        for path in sorted((root / folder).rglob("*")):
-            if path.suffix in _SOURCE_SUFFIXES and path.is_file() and not set(path.parts) & set(_NOT_SOURCES):
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        for path in _source_files(root / folder):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _source_files(folder: Path):
+    """Walked, not globbed: dbt's target folder holds thousands of files, and a glob would list them all before
+    they were filtered out."""
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(name for name in subfolders if name not in _NOT_SOURCES)
+        for name in sorted(names):
+            if name.endswith(_SOURCE_SUFFIXES):
+                yield Path(directory) / name
 
 
 @functools.cache
