@@ -52,3 +52,9 @@
         arg_max_null({{ column }}, {{ ordering_column }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- A 64-bit hash of several columns, to screen rows before comparing them exactly: equal values hash equal on
+    both engines, so only rows whose hash repeats can be equal, and a collision only costs an exact comparison. -#}
+{% macro row_hash(columns) -%}
+    {{ 'xxhash64' if target.type == 'spark' else 'hash' }}({{ columns | join(', ') }})
+{%- endmacro %}
