@@ -6,7 +6,7 @@ Generates MONTHS + 1 national months (or reuses --landing), then times, each as 
   3. the monthly increment: the newest month delivered to that warehouse, run again;
   4. a rerun with nothing new.
 For each it prints wall seconds and the peak resident memory of the process tree, and for the runs the start-up
-(command to first step) and each step's seconds, with the ratios the targets are stated in, and the release
+(command to first step), each step's seconds and dbt's slowest nodes, with the ratios the targets are stated in, and the release
 each run published with its content hash (a speed-up must leave it unchanged). Not a test: machines
 are noisy, so read the ratios, which are taken side by side.
 
@@ -15,6 +15,7 @@ are noisy, so read the ratios, which are taken side by side.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -46,6 +47,18 @@ def measured(command: list[str]) -> tuple[float, float, str]:
 def steps(output: str) -> dict[str, float]:
     line = next((text for text in output.splitlines() if text.strip().startswith("seconds:")), "")
     return {name: float(value) for name, value in re.findall(r"([\w.-]+) ([\d.]+)", line)}
+
+
+def dbt_nodes(data: Path, slowest: int = 8) -> str:
+    """dbt's own time in the run just made, its node count by kind, and its slowest nodes (from run_results.json)."""
+    results = json.loads((data / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
+    kinds: dict[str, int] = {}
+    for result in results["results"]:
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    ranked = sorted(results["results"], key=lambda result: -result["execution_time"])[:slowest]
+    return (f"dbt {results['elapsed_time']:.1f} s over " + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+            + "; slowest: " + ", ".join(f"{r['unique_id'].split('.')[2][:48]} {r['execution_time']:.1f}" for r in ranked))
 
 
 def link_landing(source: Path, target: Path, skip: set[Path]) -> None:
@@ -83,17 +96,20 @@ def main() -> int:
                                                   str(scratch / "floor.duckdb")])
         run = [*cli, "run", "--data-dir", str(data), "--landing", str(full_landing)]
         full_s, full_gib, full_out = measured(run)
+        full_dbt = dbt_nodes(data)
         os.link(newest, full_landing / "employment" / newest.name)
         month_s, month_gib, month_out = measured(run)
+        month_dbt = dbt_nodes(data)
         rerun_s, _, rerun_out = measured(run)
         shutil.rmtree(data, ignore_errors=True)
 
     full_steps, month_steps = steps(full_out), steps(month_out)
     print(f"floor: {floor_s:.1f} s ({floor_out.strip()}), peak RSS {floor_gib:.2f} GiB")
-    for name, seconds, gib, figures in (("full build", full_s, full_gib, full_steps),
-                                        ("monthly increment", month_s, month_gib, month_steps)):
+    for name, seconds, gib, figures, dbt in (("full build", full_s, full_gib, full_steps, full_dbt),
+                                             ("monthly increment", month_s, month_gib, month_steps, month_dbt)):
         breakdown = ", ".join(f"{step} {value:.1f}" for step, value in figures.items())
         print(f"{name}: {seconds:.1f} s, peak RSS {gib:.2f} GiB; {breakdown}")
+        print(f"  {dbt}")
     print(f"rerun with nothing new: {rerun_s:.1f} s; said: {rerun_out.strip().splitlines()[-1][:80]}")
     for name, output in (("full build", full_out), ("monthly increment", month_out)):
         published = next((line.strip() for line in output.splitlines() if "KPI release published" in line), "none")
