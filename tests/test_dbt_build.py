@@ -424,6 +424,24 @@ def test_lineage_seed_rows_point_at_the_centre_row_of_that_region(warehouse):
         assert region_code in (row["region_code"], "ALL")   # the national row cites every region's centres
 
 
+def test_primary_key_test_flags_exactly_the_repeated_and_the_null_keys(warehouse, tmp_path):
+    """The generic primary_key test, as compiled for the staged NPS rows, flags a key given twice and a key with a
+    null part, and not keys that share one of their two columns."""
+    _, _, target = warehouse
+    compiled = next(target.glob("compiled/sme_warehouse/**/primary_key_stg_employment__wo_*.sql")).read_text(
+        encoding="utf-8")
+    months_built = re.compile(r'\(select \* from "[^"]+"\."staging"\."stg_employment__workplace_months" '
+                              r'where .*?\) dbt_subquery')
+    assert len(months_built.findall(compiled)) == 2, "the test no longer reads the model where the months built"
+    rows = [("nps_202305.csv", 2), ("nps_202305.csv", 3), ("nps_202306.csv", 2), ("nps_202305.csv", 3),
+            ("nps_202306.csv", None)]
+    with duckdb.connect(str(tmp_path / "check.duckdb")) as con:
+        con.execute("CREATE TABLE staged (source_file VARCHAR, source_row BIGINT)")
+        con.executemany("INSERT INTO staged VALUES (?, ?)", rows)
+        flagged = set(con.execute(months_built.sub("staged", compiled)).fetchall())
+    assert flagged == {("nps_202305.csv", 3, "key repeated"), ("nps_202306.csv", None, "null key column")}
+
+
 def test_brn_check_digit_test_fails_on_a_bad_number(warehouse, tmp_path):
     """The generic valid_brn test, as compiled for dim_firm, flags exactly the numbers with a wrong check digit."""
     db_path, _, target = warehouse
