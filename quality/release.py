@@ -116,6 +116,11 @@ def _set_hashes(rows_sql: str, key: Sequence[str]) -> str:
                from ({rows_sql}) group by {', '.join(key)}"""
 
 
+def _same(left: str, right: str, columns: Sequence[str]) -> str:
+    """A join condition: equal `columns` of `left` and `right`, nulls equal (a lineage row without a key is kept)."""
+    return " and ".join(f"{left}.{c} is not distinct from {right}.{c}" for c in columns)
+
+
 def _migrate_lineage_table(con: duckdb.DuckDBPyConnection) -> None:
     """Moves the rows of a kpi.kpi_official_lineage table (one copy of the lineage per release) into the sets."""
     [(is_table,)] = con.execute("""select count(*) from duckdb_tables() where database_name = current_database()
@@ -135,7 +140,7 @@ def _migrate_lineage_table(con: duckdb.DuckDBPyConnection) -> None:
                               left join kpi.kpi_releases r on r.release_id = m.release_id
                               qualify row_number() over (partition by m.lineage_hash
                                                          order by r.release_seq nulls last, m.release_id) = 1
-                             ) first_use using ({', '.join(release_key)})""")
+                             ) first_use on {_same('first_use', 'l', release_key)}""")
         con.execute("drop table kpi.kpi_official_lineage")
         con.commit()
     except BaseException:
@@ -162,7 +167,7 @@ def store_lineage(con: duckdb.DuckDBPyConnection, release_id: str, rows_sql: str
                     qualify row_number() over (partition by lineage_hash order by {key}) = 1""")
     con.execute(f"""insert into kpi.kpi_lineage_sets
                     select n.lineage_hash, ?, {', '.join('r.' + c for c in SET_COLUMNS)}
-                    from ({rows_sql}) r join new_sets n using ({key})""", [release_id, *params])
+                    from ({rows_sql}) r join new_sets n on {_same('n', 'r', NUMBER_KEY)}""", [release_id, *params])
     con.execute(f"insert into kpi.kpi_release_lineage select ?, {key}, lineage_hash from release_sets",
                 [release_id])
     con.execute("drop table release_sets; drop table new_sets")

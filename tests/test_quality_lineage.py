@@ -128,6 +128,8 @@ def test_a_warehouse_of_the_older_layout_keeps_every_release_lineage_when_migrat
     _correct_the_last_quarter(warehouse)
     releases.append(_publish(warehouse, "run-002"))
     execute(warehouse, OLDER_LINEAGE_TABLE)
+    execute(warehouse, f"""insert into kpi.kpi_official_lineage values
+                           ('{releases[0]}', 'leading_firms', null, '2024Q4', 'firm', 'x', 'firms', 'f.csv', 2, null)""")
     before = {r: _release_lineage(warehouse, r) for r in releases}
     answers = {r: explain(warehouse, "leading_firms", "26", "2024Q4", release_id=r) for r in releases}
     assert _rows(warehouse, "select count(*) from kpi.kpi_official_lineage")[0][0] == sum(map(len, before.values()))
