@@ -3,8 +3,14 @@ once every blocking check of the run's recorded gate outcome has passed, and wri
 
 Tables (created on first publish; code only ever inserts into them):
   kpi.kpi_official          release_id + the candidate's contract columns, one immutable set of rows per release
-  kpi.kpi_official_lineage  release_id + the kpi.kpi_candidate_lineage rows as they were at publish time, each with
-                            the sha256 of the file version it was read from (so an old release names its versions)
+  kpi.kpi_lineage_sets      each distinct set of lineage rows behind one number, stored once: lineage_hash (the
+                            hash of the set's rows), release_id (the release that first stored it) + the
+                            kpi.kpi_candidate_lineage columns but the number's key, each row with the sha256 of the
+                            file version it was read from (so an old release names its versions)
+  kpi.kpi_release_lineage   release_id, kpi_code, region_code, quarter -> lineage_hash: the set behind each number
+                            of a release that has lineage rows
+  kpi.kpi_official_lineage  view: release_id + the kpi.kpi_candidate_lineage rows as they were at publish time, with
+                            source_sha256 (kpi_release_lineage joined with kpi_lineage_sets)
   kpi.kpi_releases          one row per release: release_seq, release_id, run_id, quarter (latest covered),
                             published_at (UTC), input_files (JSON: path, feed, sha256, size, batch of every loaded
                             input file), code_version, checks_passed/warned/failed, checks (JSON), content_sha256,
@@ -16,6 +22,14 @@ Decisions:
     rounded to 6 decimals and written without trailing zeros (-0 as 0, null as empty), release_id and times
     excluded. Same candidate rows -> same hash, whatever the run.
   * release_id = "<quarter>-r<release_seq:04d>-<first 12 hex of content_sha256>".
+  * A release stores only the lineage sets no earlier release stored, so publishing writes what the release
+    changed (a new quarter, a corrected file), not the whole history once more. lineage_hash is the sha256 of a
+    set's row count and two sums of DuckDB's 64-bit hash() of its rows (each summed in 128 bits): order-free,
+    one vectorised pass over the candidate's lineage (sorting and hashing the rows as text took 15 times longer),
+    equal rows giving the same set wherever they stand. Two different sets share it only if both sums collide;
+    a DuckDB whose hash() changed stores the sets again under new hashes rather than confusing them.
+  * A warehouse whose kpi.kpi_official_lineage is still a table (one copy of every row per release, before the
+    sets) is migrated to the sets on the next publish, in a transaction of its own, every release keeping its rows.
   * A passing run whose content equals the latest release still records a release (content_changed = false): the
     release log then shows every run that certified the numbers, with its own checks and input files.
   * Publishing twice for the same run_id (a retried step) returns the existing release when the content is the
@@ -51,6 +65,15 @@ LOADED_STATUSES = ("loaded", "loaded_with_quarantine")
 # The version of each landing file whose rows the warehouse holds now: the one a release built today uses.
 LIVE_FILE_VERSIONS = """select file_path, any_value(sha256 order by loaded_at desc) as sha256 from audit.ingest_files
                         where list_contains(?::varchar[], status) group by file_path"""
+NUMBER_KEY = ("kpi_code", "region_code", "quarter")
+SET_COLUMNS = ("entity_type", "entity_id", "source_feed", "source_file", "source_row", "source_sha256")
+OFFICIAL_LINEAGE_VIEW = f"""
+    select m.release_id, {', '.join('m.' + c for c in NUMBER_KEY)}, {', '.join('s.' + c for c in SET_COLUMNS)}
+    from kpi.kpi_release_lineage m join kpi.kpi_lineage_sets s on s.lineage_hash = m.lineage_hash"""
+# The lineage of the candidate as a release stores it: each row with the live version of its file.
+CANDIDATE_LINEAGE_ROWS = f"""
+    select {', '.join('l.' + c for c in LINEAGE_COLUMNS)}, f.sha256 as source_sha256
+    from kpi.kpi_candidate_lineage l left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file"""
 
 DDL = """
 create schema if not exists kpi;
@@ -61,10 +84,12 @@ create table if not exists kpi.kpi_official (
 alter table kpi.kpi_official add column if not exists entity_count bigint;
 alter table kpi.kpi_official add column if not exists status varchar;
 alter table kpi.kpi_official add column if not exists status_reason varchar;
-create table if not exists kpi.kpi_official_lineage (
-    release_id varchar not null, kpi_code varchar, region_code varchar, quarter varchar, entity_type varchar,
-    entity_id varchar, source_feed varchar, source_file varchar, source_row bigint);
-alter table kpi.kpi_official_lineage add column if not exists source_sha256 varchar;
+create table if not exists kpi.kpi_lineage_sets (
+    lineage_hash varchar not null, release_id varchar not null, entity_type varchar, entity_id varchar,
+    source_feed varchar, source_file varchar, source_row bigint, source_sha256 varchar);
+create table if not exists kpi.kpi_release_lineage (
+    release_id varchar not null, kpi_code varchar, region_code varchar, quarter varchar,
+    lineage_hash varchar not null);
 create table if not exists kpi.kpi_releases (
     release_seq integer primary key, release_id varchar not null unique, run_id varchar not null,
     quarter varchar not null, published_at timestamp not null, input_files json not null, code_version varchar,
@@ -80,6 +105,72 @@ create or replace view kpi.kpi_official_latest as
     select o.* from kpi.kpi_official o
     where o.release_id = (select release_id from kpi.kpi_releases order by release_seq desc limit 1);
 """
+
+
+def _set_hashes(rows_sql: str, key: Sequence[str]) -> str:
+    """A query of the lineage_hash of the rows of `rows_sql` (columns `key` and SET_COLUMNS) per `key`."""
+    columns = ", ".join(SET_COLUMNS)
+    return f"""select {', '.join(key)},
+                      sha256(concat_ws(' ', count(*), sum(hash({columns})), sum(hash({columns}, 'second'))))
+                          as lineage_hash
+               from ({rows_sql}) group by {', '.join(key)}"""
+
+
+def _same(left: str, right: str, columns: Sequence[str]) -> str:
+    """A join condition: equal `columns` of `left` and `right`, nulls equal (a lineage row without a key is kept)."""
+    return " and ".join(f"{left}.{c} is not distinct from {right}.{c}" for c in columns)
+
+
+def _migrate_lineage_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Moves the rows of a kpi.kpi_official_lineage table (one copy of the lineage per release) into the sets."""
+    [(is_table,)] = con.execute("""select count(*) from duckdb_tables() where database_name = current_database()
+                                   and schema_name = 'kpi' and table_name = 'kpi_official_lineage'""").fetchall()
+    if not is_table:
+        return
+    release_key = ("release_id", *NUMBER_KEY)
+    con.begin()
+    try:
+        con.execute("alter table kpi.kpi_official_lineage add column if not exists source_sha256 varchar")
+        con.execute(f"""insert into kpi.kpi_release_lineage
+                        {_set_hashes('select * from kpi.kpi_official_lineage', release_key)}""")
+        con.execute(f"""insert into kpi.kpi_lineage_sets
+                        select first_use.lineage_hash, l.release_id, {', '.join('l.' + c for c in SET_COLUMNS)}
+                        from kpi.kpi_official_lineage l
+                        join (select m.* from kpi.kpi_release_lineage m
+                              left join kpi.kpi_releases r on r.release_id = m.release_id
+                              qualify row_number() over (partition by m.lineage_hash
+                                                         order by r.release_seq nulls last, m.release_id) = 1
+                             ) first_use on {_same('first_use', 'l', release_key)}""")
+        con.execute("drop table kpi.kpi_official_lineage")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def create_release_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Creates the release tables and views not there yet, migrating a lineage table of the older layout."""
+    con.execute(DDL)
+    _migrate_lineage_table(con)
+    con.execute(f"create or replace view kpi.kpi_official_lineage as {OFFICIAL_LINEAGE_VIEW}")
+
+
+def store_lineage(con: duckdb.DuckDBPyConnection, release_id: str, rows_sql: str, params: list) -> None:
+    """Records the lineage of a release from `rows_sql` (columns NUMBER_KEY and SET_COLUMNS): the set behind each
+    number in kpi.kpi_release_lineage, and in kpi.kpi_lineage_sets the rows of each set no earlier release stored."""
+    key = ", ".join(NUMBER_KEY)
+    con.execute(f"create or replace temporary table release_sets as {_set_hashes(rows_sql, NUMBER_KEY)}", params)
+    con.execute(f"""create or replace temporary table new_sets as
+                    select * from release_sets s
+                    where not exists (select 1 from kpi.kpi_release_lineage m
+                                      where m.lineage_hash = s.lineage_hash)
+                    qualify row_number() over (partition by lineage_hash order by {key}) = 1""")
+    con.execute(f"""insert into kpi.kpi_lineage_sets
+                    select n.lineage_hash, ?, {', '.join('r.' + c for c in SET_COLUMNS)}
+                    from ({rows_sql}) r join new_sets n on {_same('n', 'r', NUMBER_KEY)}""", [release_id, *params])
+    con.execute(f"insert into kpi.kpi_release_lineage select ?, {key}, lineage_hash from release_sets",
+                [release_id])
+    con.execute("drop table release_sets; drop table new_sets")
 
 
 @dataclass(frozen=True)
@@ -159,7 +250,7 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
     batch_ids = list(batch_ids) if batch_ids is not None else None
     con = connect(warehouse_path)
     try:
-        con.execute(DDL)
+        create_release_tables(con)
         con.begin()
         try:
             rows = con.execute(f"""select {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate
@@ -191,12 +282,7 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
             con.execute(f"""insert into kpi.kpi_official (release_id, {', '.join(RELEASE_COLUMNS)})
                             select ?, {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate""",
                         [release_id])
-            con.execute(f"""insert into kpi.kpi_official_lineage
-                                (release_id, {', '.join(LINEAGE_COLUMNS)}, source_sha256)
-                            select ?, {', '.join('l.' + c for c in LINEAGE_COLUMNS)}, f.sha256
-                            from kpi.kpi_candidate_lineage l
-                            left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file""",
-                        [release_id, list(LOADED_STATUSES)])
+            store_lineage(con, release_id, CANDIDATE_LINEAGE_ROWS, [list(LOADED_STATUSES)])
             con.execute("""insert into kpi.kpi_releases (release_seq, release_id, run_id, quarter, published_at,
                                input_files, code_version, checks_passed, checks_warned, checks_failed, checks,
                                content_sha256, row_count, previous_release_id, content_changed, reference_sha256)

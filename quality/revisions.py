@@ -58,21 +58,26 @@ def _previous_release(con: duckdb.DuckDBPyConnection) -> dict | None:
     return rows[0] if rows else None
 
 
-def _cell_files(con: duckdb.DuckDBPyConnection, release_id: str) -> tuple[dict, dict]:
-    """Per (kpi, region, quarter): {file: sha256} of the previous release's lineage and of the candidate's."""
+def _cell_files(con: duckdb.DuckDBPyConnection, release_id: str, keys: list[tuple]) -> tuple[dict, dict]:
+    """Per (kpi, region, quarter) of `keys`: {file: sha256} of the previous release's lineage and of the candidate's
+    (only the changed numbers are read: the lineage of every quarter would cost more with every month)."""
+    changed = """join (select unnest(?::varchar[]) as kpi_code, unnest(?::varchar[]) as region_code,
+                               unnest(?::varchar[]) as quarter) k using (kpi_code, region_code, quarter)"""
+    key_lists = [list(column) for column in zip(*keys)]
     old: dict[tuple, dict] = {}
-    for r in fetch_dicts(con, """select distinct kpi_code, region_code, quarter, source_file, source_sha256
-                                 from kpi.kpi_official_lineage where release_id = ? and source_file is not null""",
-                         [release_id]):
+    for r in fetch_dicts(con, f"""select distinct kpi_code, region_code, quarter, source_file, source_sha256
+                                  from kpi.kpi_official_lineage l {changed}
+                                  where release_id = ? and source_file is not null""",
+                         [*key_lists, release_id]):
         old.setdefault((r["kpi_code"], r["region_code"], r["quarter"]), {})[r["source_file"]] = r["source_sha256"]
     new: dict[tuple, dict] = {}
-    for r in fetch_dicts(con, """
-            select distinct l.kpi_code, l.region_code, l.quarter, l.source_file, f.sha256
-            from kpi.kpi_candidate_lineage l
+    for r in fetch_dicts(con, f"""
+            select distinct kpi_code, region_code, quarter, l.source_file, f.sha256
+            from kpi.kpi_candidate_lineage l {changed}
             left join (select file_path, any_value(sha256 order by loaded_at desc) as sha256 from audit.ingest_files
                        where status in ('loaded', 'loaded_with_quarantine') group by file_path) f
                    on f.file_path = l.source_file
-            where l.source_file is not null"""):
+            where l.source_file is not null""", key_lists):
         new.setdefault((r["kpi_code"], r["region_code"], r["quarter"]), {})[r["source_file"]] = r["sha256"]
     return old, new
 
@@ -94,7 +99,8 @@ def find_revisions(con: duckdb.DuckDBPyConnection) -> list[Revision]:
         order by 1, 2, 3""", [release_id])
     if not changed:
         return []
-    old_files, new_files = _cell_files(con, release_id)
+    old_files, new_files = _cell_files(con, release_id,
+                                       [(r["kpi_code"], r["region_code"], r["quarter"]) for r in changed])
     released_quarters = {q for (q,) in con.execute("select distinct quarter from kpi.kpi_official where release_id = ?",
                                                    [release_id]).fetchall()}
     months = {r["file_path"]: r["data_month"] for r in fetch_dicts(con, """

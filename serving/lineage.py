@@ -18,7 +18,9 @@ answer in SQL (no Python needed), for a published number:
     order by l.entity_type, l.entity_id, l.source_file, l.source_row;
 
 (for the candidate, read kpi.kpi_candidate_lineage, drop the release_id condition and join the live versions
-of audit.ingest_files for the sha256).
+of audit.ingest_files for the sha256). kpi.kpi_official_lineage is a view, in the warehouse and in serving.duckdb:
+each release maps its numbers to lineage sets stored once (kpi.kpi_release_lineage, kpi.kpi_lineage_sets, also
+exported as Parquet), and the same query answers from either.
 """
 from __future__ import annotations
 

@@ -10,10 +10,15 @@ So BI tools read a separate file that the pipeline never keeps open:
   * it starts as a copy of the previous serving file when that copy was made from the same warehouse: the
     release tables, which publish only appends to, then receive the rows of the releases published since (their
     earlier releases checked against the warehouse's release log, row counts included), and every other table is
-    dropped (its space freed by a checkpoint of the private copy) and copied again. The release lineage holds the
-    lineage of every quarter once per release, so copying it whole would cost more with every release;
+    dropped (its space freed by a checkpoint of the private copy) and copied again. The release lineage is stored
+    as sets, each once, so a release adds only the sets it was the first to use;
+  * kpi.kpi_official_lineage stays a view over those sets (the lineage of every quarter once per release, which
+    materialised would grow with every release); it has no Parquet file of its own (one left by a warehouse of the
+    older layout is removed), its two tables have;
   * meta.serving_refresh records when, from which warehouse and for which release the copy was made;
-  * one Parquet file per marts/kpi object is written from that copy, also under temporary names;
+  * one Parquet file per marts/kpi object is written from that copy, also under temporary names, but for the
+    lineage sets: exports/kpi_lineage_sets/<release_id>.parquet holds the sets each release first stored, and only
+    the files of releases published since (or missing) are written;
   * only when everything is built are the files moved into place with os.replace, an atomic rename on POSIX.
     A reader sees either the old file or the new one, never a half-written one; a process still holding the old
     serving file open keeps reading the old inode until it reconnects.
@@ -35,13 +40,19 @@ from pathlib import Path
 import duckdb
 
 from ingestion.connections import connect
+from quality.release import OFFICIAL_LINEAGE_VIEW
 
 SERVED_SCHEMAS = ("marts", "kpi")      # copied and exported as Parquet
 LABEL_SCHEMAS = ("ref",)               # copied for labels (region and KPI names), not exported
 META_TABLE = "meta.serving_refresh"
 RELEASE_LOG = ("kpi", "kpi_releases")
 # Tables publish only appends to, a set of rows per release_id written with that release's row in RELEASE_LOG.
-APPEND_ONLY = (("kpi", "kpi_official"), ("kpi", "kpi_official_lineage"), ("kpi", "kpi_revisions"))
+APPEND_ONLY = (("kpi", "kpi_official"), ("kpi", "kpi_lineage_sets"), ("kpi", "kpi_release_lineage"),
+               ("kpi", "kpi_revisions"))
+# Exported as <name>/<release_id>.parquet, the rows of each release in a file of their own.
+RELEASE_FILES = (("kpi", "kpi_lineage_sets"),)
+# Views of the warehouse served as the same view over the copied tables, not materialised.
+VIEWS = {("kpi", "kpi_official_lineage"): OFFICIAL_LINEAGE_VIEW}
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,7 @@ class ServedTable:
     schema: str
     name: str
     rows: int
-    parquet_path: Path | None          # None for label tables, which are not exported
+    parquet_path: Path | None          # a folder for RELEASE_FILES; None for label tables, which are not exported
     parquet_bytes: int
 
     @property
@@ -121,13 +132,21 @@ def _temporary_files() -> Iterator[list[Path]]:
 
 
 def _source_objects(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The tables and views of `schemas` in the warehouse, but those served as VIEWS."""
+    views = _served_views(con)
     return [tuple(row) for row in con.execute("""
         select schema_name, table_name from duckdb_tables()
         where database_name = 'warehouse' and list_contains(?::varchar[], schema_name)
         union
         select schema_name, view_name from duckdb_views()
         where database_name = 'warehouse' and not internal and list_contains(?::varchar[], schema_name)
-        order by 1, 2""", [list(schemas), list(schemas)]).fetchall()]
+        order by 1, 2""", [list(schemas), list(schemas)]).fetchall() if tuple(row) not in views]
+
+
+def _served_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The VIEWS the warehouse has as views (a warehouse not yet migrated has its lineage as a table)."""
+    return [(s, n) for s, n in con.execute("select schema_name, view_name from duckdb_views() "
+                                           "where database_name = 'warehouse'").fetchall() if (s, n) in VIEWS]
 
 
 def _latest_release_id(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, str]]) -> str | None:
@@ -186,9 +205,10 @@ def _releases_to_add(con: duckdb.DuckDBPyConnection) -> list[str] | None:
                                           except select release_id from serving.{log}""").fetchall()]
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, str]], reused: bool) -> None:
+def _copy_tables(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, str]], reused: bool) -> list[str] | None:
     """Fill the attached serving database with `objects` from the attached warehouse; the copy ends in an open
-    transaction that the caller commits."""
+    transaction that the caller commits. Returns the releases added to the kept release tables, None when every
+    table was copied anew."""
     added = _releases_to_add(con) if reused else None
     kept = {RELEASE_LOG, *APPEND_ONLY} if added is not None else set()
     for schema, name in con.execute("select schema_name, table_name from duckdb_tables() "
@@ -206,6 +226,35 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, str]],
                         "where list_contains(?::varchar[], release_id)", [added])
         else:
             con.execute(f"create table serving.{table} as select * from warehouse.{table}")
+    for schema, name in _served_views(con):
+        con.execute(f"create or replace view serving.{_quote(schema)}.{_quote(name)} as {VIEWS[schema, name]}")
+    return added
+
+
+def _stage_release_files(con: duckdb.DuckDBPyConnection, schema: str, name: str, folder: Path,
+                         added: list[str] | None, temporaries: list[Path]
+                         ) -> tuple[list[tuple[Path, Path]], list[Path], int]:
+    """Writes the Parquet files of a RELEASE_FILES table under temporary names (listed in `temporaries`) in
+    `folder`: of the releases in `added` and of those whose file is missing (of every release when `added` is
+    None). Returns the staged (temporary, final) paths, the files of releases the serving copy does not hold, and
+    the bytes the folder will hold."""
+    folder.mkdir(exist_ok=True)
+    releases = [r for (r,) in con.execute(f"select release_id from serving.{RELEASE_LOG[0]}.{RELEASE_LOG[1]} "
+                                          "order by release_seq").fetchall()]
+    staged = []
+    for release_id in releases:
+        target = folder / f"{release_id}.parquet"
+        if added is None or release_id in added or not target.exists():
+            temp = _temp_sibling(target, ".tmp")
+            temporaries.append(temp)
+            staged.append((temp, target))
+            con.execute(f"copy (select * from serving.{_quote(schema)}.{_quote(name)} where release_id = ?) "
+                        f"to {duckdb_literal(temp)} (format parquet, compression zstd)", [release_id])
+    stale = [path for path in folder.glob("*.parquet") if path.stem not in releases]
+    rewritten = {target for _, target in staged}
+    kept_bytes = sum(path.stat().st_size for path in folder.glob("*.parquet")
+                     if path.stem in releases and path not in rewritten)
+    return staged, stale, kept_bytes + sum(temp.stat().st_size for temp, _ in staged)
 
 
 def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, exports_dir: str | Path) -> ServingSummary:
@@ -236,7 +285,7 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
                 raise ValueError(f"tables with the same name in several schemas cannot share exports/: {clashes}")
             release_id = _latest_release_id(con, served)
 
-            _copy_tables(con, served + labels, reused)
+            added = _copy_tables(con, served + labels, reused)
             con.execute(f"""create table serving.{META_TABLE} as select
                                 ?::timestamp as refreshed_at, ?::varchar as release_id,
                                 ?::varchar as source_warehouse, ?::integer as tables""",
@@ -244,10 +293,19 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
             con.commit()
 
             tables, staged_exports = [], []
+            # a view served as a view has no export; a file of it is from before the warehouse had it as a view
+            stale_exports = [path for path in (exports_dir / f"{name}.parquet" for _, name in _served_views(con))
+                             if path.exists()]
             for schema, name in served + labels:
                 rows = con.execute(f"select count(*) from serving.{_quote(schema)}.{_quote(name)}").fetchone()[0]
                 parquet_path, parquet_bytes = None, 0
-                if (schema, name) in served:
+                if (schema, name) in RELEASE_FILES:
+                    parquet_path = exports_dir / name
+                    staged, stale, parquet_bytes = _stage_release_files(con, schema, name, parquet_path, added,
+                                                                        temporaries)
+                    staged_exports += staged
+                    stale_exports += stale
+                elif (schema, name) in served:
                     parquet_path = exports_dir / f"{name}.parquet"
                     temp_parquet = _temp_sibling(parquet_path, ".tmp")
                     temporaries.append(temp_parquet)
@@ -271,9 +329,11 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
         os.replace(temp_db, serving_path)
         for temp_parquet, parquet_path in staged_exports:
             os.replace(temp_parquet, parquet_path)
-        _fsync(serving_path.parent)
-        if exports_dir.resolve() != serving_path.parent.resolve():
-            _fsync(exports_dir)
+        for path in stale_exports:
+            path.unlink()
+        for folder in {serving_path.parent.resolve(), exports_dir.resolve(),
+                       *((exports_dir / name).resolve() for schema, name in RELEASE_FILES if (schema, name) in served)}:
+            _fsync(folder)
 
     return ServingSummary(serving_path, exports_dir, tuple(tables), serving_bytes, release_id, refreshed_at,
                           time.perf_counter() - started)

@@ -15,8 +15,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.contracts.identifiers import brn_check_digit
-from quality.release import DDL as PUBLISH_DDL
-from quality.release import RELEASE_COLUMNS, content_hash
+from quality.release import RELEASE_COLUMNS, content_hash, create_release_tables, store_lineage
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 STAGES = ("잠재", "예비", "선도")
@@ -94,10 +93,7 @@ def _publish(con: duckdb.DuckDBPyConnection, seq: int, run_id: str, rows: list[t
     quarter = max(r[2] for r in rows)
     release_id = f"{quarter}-r{seq:04d}-{sha[:12]}"
     _insert(con, "kpi.kpi_official", [(release_id, *r) for r in rows])
-    con.execute("insert into kpi.kpi_official_lineage (release_id, kpi_code, region_code, quarter, entity_type, "
-                "entity_id, source_feed, source_file, source_row) select ?, kpi_code, region_code, quarter, "
-                "entity_type, entity_id, source_feed, source_file, source_row from kpi.kpi_candidate_lineage",
-                [release_id])
+    store_lineage(con, release_id, "select *, null as source_sha256 from kpi.kpi_candidate_lineage", [])
     checks = [{"name": "kpi_candidate_grain", "severity": "blocking", "status": "passed", "observed": 0}]
     con.execute("insert into kpi.kpi_releases (release_seq, release_id, run_id, quarter, published_at, input_files, "
                 "code_version, checks_passed, checks_warned, checks_failed, checks, content_sha256, row_count, "
@@ -271,7 +267,7 @@ def build_warehouse(path: Path, seed: int = 7) -> HandmadeWarehouse:
                 [("leading_firms", row[1], QUARTERS[-1], "firm", row[0], "firms", "firms/2024-12.csv", n + 2)
                  for n, row in enumerate(link_rows[:40])])
 
-        con.execute(PUBLISH_DDL)
+        create_release_tables(con)
         # Release 1 certified the figures up to the quarter before; release 2 adds the latest quarter and revises.
         first = _publish(con, 1, "run-2025-01-15T09:30:00", [r for r in candidate if r[2] != QUARTERS[-1]], None)
     finally:

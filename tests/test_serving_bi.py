@@ -1,6 +1,7 @@
 """The serving layer as a BI tool sees it: serving.duckdb opened read-only through SQLAlchemy + duckdb-engine (as
 Superset and Metabase-style tools connect) while another process writes the warehouse, refreshes swapped in under a
-reader that holds the old file, and Parquet exports that match the warehouse."""
+reader that holds the old file, Parquet exports that match the warehouse, and the release lineage served as the view
+it is in the warehouse."""
 from __future__ import annotations
 
 import os
@@ -16,9 +17,11 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from quality.release import create_release_tables
 from serving import refresh
 from serving.refresh import refresh_serving
 from tests.serving_handmade import HandmadeWarehouse, build_warehouse, publish_next_release
+from tests.test_quality_lineage import OLDER_LINEAGE_TABLE
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +87,7 @@ def test_refresh_serves_every_mart_and_kpi_table_and_exports_each(tmp_path: Path
                     for s, n in con.execute("""select table_schema, table_name from information_schema.tables
                                                where table_schema in ('marts', 'kpi')""").fetchall()}
     assert "kpi.kpi_official_latest" in expected and "marts.fct_region_stage" in expected
+    lineage_rows = expected.pop("kpi.kpi_official_lineage")      # a view over two exported tables, served as one
     exported = {t.qualified_name: t for t in summary.tables if t.parquet_path is not None}
     assert set(exported) == set(expected)
     assert {t.qualified_name for t in summary.tables} - set(expected) >= {"ref.ref_kpi_definitions",
@@ -94,10 +98,16 @@ def test_refresh_serves_every_mart_and_kpi_table_and_exports_each(tmp_path: Path
 
     with duckdb.connect() as con:
         for name, table in exported.items():
-            assert table.parquet_path == exports / f"{name.split('.')[1]}.parquet"
-            assert table.parquet_bytes == table.parquet_path.stat().st_size
+            files = [table.parquet_path]
+            if name == "kpi.kpi_lineage_sets":        # a file per release, of the sets it stored first
+                assert table.parquet_path == exports / "kpi_lineage_sets"
+                files = sorted(table.parquet_path.iterdir())
+                assert [f.name for f in files] == sorted(f"{r}.parquet" for r in warehouse.release_ids)
+            else:
+                assert table.parquet_path == exports / f"{name.split('.')[1]}.parquet"
+            assert table.parquet_bytes == sum(f.stat().st_size for f in files)
             assert table.rows == expected[name]
-            assert con.execute("select count(*) from read_parquet(?)", [str(table.parquet_path)]).fetchone()[0] \
+            assert con.execute("select count(*) from read_parquet(?)", [[str(f) for f in files]]).fetchone()[0] \
                 == expected[name], name
         latest = con.execute("select distinct release_id from read_parquet(?)",
                              [str(exports / "kpi_official_latest.parquet")]).fetchall()
@@ -109,6 +119,9 @@ def test_refresh_serves_every_mart_and_kpi_table_and_exports_each(tmp_path: Path
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select release_id, tables from meta.serving_refresh").fetchall() == \
             [(warehouse.release_ids[-1], len(summary.tables))]
+        assert con.execute("select count(*) from duckdb_views() where schema_name = 'kpi' "
+                           "and view_name = 'kpi_official_lineage'").fetchone()[0] == 1
+        assert con.execute("select count(*) from kpi.kpi_official_lineage").fetchone()[0] == lineage_rows > 0
     leftovers = [p.name for d in (tmp_path, exports) for p in d.iterdir() if p.name.startswith(".")]
     assert leftovers == [] and not Path(f"{serving}.wal").exists()
 
@@ -225,8 +238,13 @@ def test_a_refresh_after_a_release_adds_its_rows_and_serves_what_a_full_refresh_
     added = []
     real_releases_to_add = refresh._releases_to_add
     monkeypatch.setattr(refresh, "_releases_to_add", lambda con: added.append(real_releases_to_add(con)) or added[-1])
+    set_files = {f: f.stat().st_mtime_ns for f in (exports / "kpi_lineage_sets").iterdir()}
     new_release = publish_next_release(warehouse.path, "run-2025-03-15T09:30:00", bump=5.0)
     summary = refresh_serving(warehouse.path, serving, exports)
+    # the sets of the earlier releases are not written again; the new release has a file of its own
+    assert {f: f.stat().st_mtime_ns for f in set_files} == set_files
+    assert sorted((exports / "kpi_lineage_sets").iterdir()) == sorted(
+        [*set_files, exports / "kpi_lineage_sets" / f"{new_release}.parquet"])
     full = refresh_serving(warehouse.path, tmp_path / "full" / "serving.duckdb", tmp_path / "full" / "exports")
     assert summary.release_id == full.release_id == new_release
     assert {t.qualified_name: t.rows for t in summary.tables} == {t.qualified_name: t.rows for t in full.tables}
@@ -238,9 +256,34 @@ def test_a_refresh_after_a_release_adds_its_rows_and_serves_what_a_full_refresh_
 
     # A copy whose release rows no longer match the warehouse's is not built upon: the next refresh copies all.
     with duckdb.connect(str(serving)) as con:
-        assert con.execute("delete from kpi.kpi_official_lineage where release_id = ?", [new_release]).fetchone()[0]
+        assert con.execute("delete from kpi.kpi_release_lineage where release_id = ?", [new_release]).fetchone()[0]
     third = publish_next_release(warehouse.path, "run-2025-04-15T09:30:00", bump=1.0)
     refresh_serving(warehouse.path, serving, exports)
     full = refresh_serving(warehouse.path, tmp_path / "full2" / "serving.duckdb", tmp_path / "full2" / "exports")
     assert full.release_id == third and added[1:] == [None]
     assert set(_differing_rows(serving, full.serving_path).values()) == {0}
+
+
+def test_a_serving_copy_of_the_older_lineage_layout_is_replaced_by_the_view(tmp_path: Path) -> None:
+    warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute(OLDER_LINEAGE_TABLE)
+    serving, exports = tmp_path / "serving.duckdb", tmp_path / "exports"
+    refresh_serving(warehouse.path, serving, exports)
+    assert (exports / "kpi_official_lineage.parquet").exists()       # served as the table it still is
+
+    with duckdb.connect(str(warehouse.path)) as con:
+        create_release_tables(con)                                     # what the next publish does first
+    new_release = publish_next_release(warehouse.path, "run-2025-03-15T09:30:00", bump=1.0)
+    summary = refresh_serving(warehouse.path, serving, exports)
+    assert summary.release_id == new_release and not (exports / "kpi_official_lineage.parquet").exists()
+    assert sorted(p.name for p in (exports / "kpi_lineage_sets").iterdir()) == \
+        sorted(f"{r}.parquet" for r in (*warehouse.release_ids, new_release))
+    lineage = "select * from kpi.kpi_official_lineage order by all"
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        published = con.execute(lineage).fetchall()
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select table_type from information_schema.tables where table_schema = 'kpi' "
+                           "and table_name = 'kpi_official_lineage'").fetchall() == [("VIEW",)]
+        assert con.execute(lineage).fetchall() == published
+    assert {r for r, *_ in published} == {*warehouse.release_ids, new_release}
