@@ -51,6 +51,9 @@ APPEND_ONLY = (("kpi", "kpi_official"), ("kpi", "kpi_lineage_sets"), ("kpi", "kp
                ("kpi", "kpi_revisions"))
 # Exported as <name>/<release_id>.parquet, the rows of each release in a file of their own.
 RELEASE_FILES = (("kpi", "kpi_lineage_sets"),)
+# The candidate the gate judges before a release: readers get what was published (kpi_official, its views and the
+# release lineage), never a candidate, which a later run's gate may withhold.
+UNPUBLISHED = (("kpi", "kpi_official_candidate"), ("kpi", "kpi_candidate_lineage"))
 # Views of the warehouse served as the same view over the copied tables, not materialised.
 VIEWS = {("kpi", "kpi_official_lineage"): OFFICIAL_LINEAGE_VIEW}
 
@@ -132,8 +135,8 @@ def _temporary_files() -> Iterator[list[Path]]:
 
 
 def _source_objects(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The tables and views of `schemas` in the warehouse, but those served as VIEWS."""
-    views = _served_views(con)
+    """The tables and views of `schemas` in the warehouse, but the UNPUBLISHED ones and those served as VIEWS."""
+    views = {*_served_views(con), *UNPUBLISHED}
     return [tuple(row) for row in con.execute("""
         select schema_name, table_name from duckdb_tables()
         where database_name = 'warehouse' and list_contains(?::varchar[], schema_name)

@@ -88,6 +88,8 @@ def test_refresh_serves_every_mart_and_kpi_table_and_exports_each(tmp_path: Path
                                                where table_schema in ('marts', 'kpi')""").fetchall()}
     assert "kpi.kpi_official_latest" in expected and "marts.fct_region_stage" in expected
     lineage_rows = expected.pop("kpi.kpi_official_lineage")      # a view over two exported tables, served as one
+    for unpublished in ("kpi.kpi_official_candidate", "kpi.kpi_candidate_lineage"):   # readers get releases only
+        expected.pop(unpublished)
     exported = {t.qualified_name: t for t in summary.tables if t.parquet_path is not None}
     assert set(exported) == set(expected)
     assert {t.qualified_name for t in summary.tables} - set(expected) >= {"ref.ref_kpi_definitions",
@@ -122,6 +124,8 @@ def test_refresh_serves_every_mart_and_kpi_table_and_exports_each(tmp_path: Path
         assert con.execute("select count(*) from duckdb_views() where schema_name = 'kpi' "
                            "and view_name = 'kpi_official_lineage'").fetchone()[0] == 1
         assert con.execute("select count(*) from kpi.kpi_official_lineage").fetchone()[0] == lineage_rows > 0
+        assert con.execute("select count(*) from duckdb_tables() where table_name in "
+                           "('kpi_official_candidate', 'kpi_candidate_lineage')").fetchone()[0] == 0
     leftovers = [p.name for d in (tmp_path, exports) for p in d.iterdir() if p.name.startswith(".")]
     assert leftovers == [] and not Path(f"{serving}.wal").exists()
 
