@@ -28,7 +28,7 @@ candidates as (
         1 as delivery_rank,
         1 as workplaces_sharing_key
     from bridged
-    where key_month_hash not in (select key_month_hash from repeated_hashes)
+    where not exists (select 1 from repeated_hashes where repeated_hashes.key_month_hash = bridged.key_month_hash)
 
     union all
 
@@ -40,7 +40,7 @@ candidates as (
         ) as delivery_rank,
         count(*) over (partition by workplace_key, data_month, source_file) as workplaces_sharing_key
     from bridged
-    where key_month_hash in (select key_month_hash from repeated_hashes)
+    where exists (select 1 from repeated_hashes where repeated_hashes.key_month_hash = bridged.key_month_hash)
 )
 
 select

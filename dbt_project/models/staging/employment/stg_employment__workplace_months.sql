@@ -30,7 +30,7 @@ first_deliveries as (
         *,
         1 as copy_number
     from delivered
-    where business_hash not in (select business_hash from repeated_hashes)
+    where not exists (select 1 from repeated_hashes where repeated_hashes.business_hash = delivered.business_hash)
 
     union all
 
@@ -41,7 +41,7 @@ first_deliveries as (
             order by loaded_at, source_file, source_row
         ) as copy_number
     from delivered
-    where business_hash in (select business_hash from repeated_hashes)
+    where exists (select 1 from repeated_hashes where repeated_hashes.business_hash = delivered.business_hash)
 )
 
 select
