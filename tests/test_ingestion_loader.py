@@ -213,6 +213,18 @@ def test_empty_lines_are_not_records_and_do_not_shift_row_numbers(landing, wareh
     assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(4, "negative_headcount")]
 
 
+def test_empty_lines_of_a_file_with_carriage_returns_do_not_shift_row_numbers(landing, warehouse):
+    path = write_employment(landing, "nps_202401.csv", [workplace_row(), workplace_row(subscribers=-1),
+                                                        workplace_row(subscribers=7)])
+    lines = path.read_bytes().decode("cp949").split("\n")
+    lines.insert(3, "")                    # an empty line after the second row, its line ending \r\n like all
+    path.write_bytes("\r\n".join(lines).encode("cp949"))
+    [outcome] = load_landing(landing, warehouse).files
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined) == (3, 2, 1)
+    assert query(warehouse, "SELECT source_row, subscribers FROM raw.employment ORDER BY 1") == [(2, 12), (5, 7)]
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(3, "negative_headcount")]
+
+
 def test_row_numbers_hold_across_a_month_the_reader_splits_between_its_threads(landing, warehouse):
     """A national-sized month is read by several reader threads at once: each row keeps its own line number, a
     line the reader sets aside and a blank line still shift the rows after them, and every row's content is its
