@@ -240,6 +240,7 @@ _EMPLOYMENT_READ_TYPES = {
 # in a third of the time the two searches `b"\n\n" in data or b"\n\r\n" in data` took (0.18 s of a national month).
 _EMPTY_LINE = re.compile(rb"\n\r?\n")
 _READER_REASONS = {"MISSING COLUMNS": "wrong_field_count", "TOO MANY COLUMNS": "wrong_field_count"}
+_EMPLOYMENT_NAMES = [c.name for c in employment_contract.CONTRACT.columns[:len(employment_contract.HEADER)]]
 _KOREAN_NAME = dict(zip((c.name for c in employment_contract.CONTRACT.columns), employment_contract.HEADER))
 
 
@@ -344,6 +345,25 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _employment_header_check(first_line: str, rel_path: str) -> None:
+    header = tuple(clean_header(h) for h in next(csv.reader([first_line.rstrip("\r")])))
+    if header != employment_contract.HEADER:
+        raise FileRejected("file_bad_header", f"{rel_path}: header {list(header)} does not match "
+                                              f"{list(employment_contract.HEADER)}")
+
+
+def _employment_read(source: Path, file_month: str, header: bool, rejects: bool) -> str:
+    """SELECT of a UTF-8 NPS file's rows (or a part's) as the reader reads them: the columns as delivered, the dates
+    parsed into their `_date_column`, and `failure`, the row's first failing rule. With `rejects` the reader sets
+    the rows it cannot read aside into `emp_rejects`; without, such a row fails the read."""
+    columns = "{" + ", ".join(f"'{n}': '{_EMPLOYMENT_READ_TYPES.get(n, 'VARCHAR')}'" for n in _EMPLOYMENT_NAMES) + "}"
+    errors = ", store_rejects = true, rejects_table = 'emp_rejects', rejects_scan = 'emp_scans'" if rejects else ""
+    read = (f"read_csv({_quote(str(source))}, header = {str(header).lower()}, auto_detect = false, "
+            f"columns = {columns}, delim = ',', quote = '\"', escape = '\"'{errors})")
+    parsed_dates = ", ".join(f"{_employment_date(c)} AS {_date_column(c)}" for c in employment_contract.DATE_COLUMNS)
+    return f"SELECT *, {_employment_failure(file_month)} AS failure FROM (SELECT *, {parsed_dates} FROM {read})"
+
+
 def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, encoding: str, path: Path,
                      scratch: Path) -> tuple[int, str]:
     """Validate an NPS month inside DuckDB; returns the records the file holds and the month it states (YYYY-MM).
@@ -352,19 +372,14 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     rejected whole. DuckDB's parallel CSV reader reads the file once into the temporary table `emp_rows` (the
     reader sets aside rows whose field count or values do not parse, into `emp_rejects`); DuckDB keeps the file's
     order there, so a row's rowid numbers it. The same pass parses the dates and names each row's first failing
-    rule (a second pass over the table cost a national month about 0.5 s of CPU, and parsed every date twice). The
-    rows with a failure go to `emp_failures`, which `incoming_bad` reads, and `incoming_ok` is a view that types
-    every other row, so the loader's insert writes the raw table from it. (Numbering the rows with `WITH ORDINALITY` instead kept each scan
-    of the file on one core: four national months loaded in 16.4-16.7 s that way against 12.1-12.4 s now, side by
-    side.) A non-UTF-8 file is read from a UTF-8 copy in `scratch`; its lines are counted in that copy's bytes,
-    which is faster than in the text.
+    rule (a second pass over the table cost a national month about 0.5 s of CPU, and parsed every date twice).
+    `_employment_rows` then sets the relations the loader reads. (Numbering the rows with `WITH ORDINALITY`
+    instead kept each scan of the file on one core: four national months loaded in 16.4-16.7 s that way against
+    12.1-12.4 s by rowid, side by side.) A non-UTF-8 file is read from a UTF-8 copy in `scratch`; its lines are
+    counted in that copy's bytes, which is faster than in the text.
     """
     header_end = text.find("\n")
-    first_line = (text if header_end < 0 else text[:header_end]).rstrip("\r")
-    header = tuple(clean_header(h) for h in next(csv.reader([first_line])))
-    if header != employment_contract.HEADER:
-        raise FileRejected("file_bad_header", f"{rel_path}: header {list(header)} does not match "
-                                              f"{list(employment_contract.HEADER)}")
+    _employment_header_check(text if header_end < 0 else text[:header_end], rel_path)
     utf8 = text.encode("utf-8")
     # DuckDB's reader skips empty lines; they are not records, and they shift the row numbers after them.
     lines = physical_lines(text) if _EMPTY_LINE.search(utf8) else None
@@ -383,36 +398,21 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         source = scratch / "employment_utf8.csv"
         source.write_bytes(utf8)
     del utf8
-    names = [c.name for c in employment_contract.CONTRACT.columns[:len(employment_contract.HEADER)]]
-    columns = "{" + ", ".join(f"'{n}': '{_EMPLOYMENT_READ_TYPES.get(n, 'VARCHAR')}'" for n in names) + "}"
-    read = (f"read_csv({_quote(str(source))}, header = true, auto_detect = false, columns = {columns}, "
-            "delim = ',', quote = '\"', escape = '\"', ERRORS)")
-    prefix = _quote(f"{rel_path} row ")
-
-    typed = []
-    for name in names:
-        if name == "data_month":
-            typed.append(f"DATE '{file_month}-01' AS data_month")
-        elif name == "brn_prefix":
-            typed.append("left(trim(brn_prefix), 6) AS brn_prefix")
-        elif name == "sigungu_code":
-            typed.append("CASE WHEN length(trim(sigungu_code)) = 3 THEN trim(region_code_as_delivered) || "
-                         "trim(sigungu_code) ELSE trim(sigungu_code) END AS sigungu_code")
-        elif name in employment_contract.DATE_COLUMNS:
-            typed.append(f"{_date_column(name)} AS {name}")
-        else:
-            typed.append(name)
-    parsed_dates = ", ".join(f"{_employment_date(c)} AS {_date_column(c)}" for c in employment_contract.DATE_COLUMNS)
     con.execute("DROP TABLE IF EXISTS emp_rejects; DROP TABLE IF EXISTS emp_scans")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE emp_rows AS SELECT *, {_employment_failure(file_month)} AS failure "
-                f"FROM (SELECT *, {parsed_dates} FROM "
-                + read.replace("ERRORS", "store_rejects = true, rejects_table = 'emp_rejects', "
-                                         "rejects_scan = 'emp_scans'") + ")")
+    read = _employment_read(source, file_month, header=True, rejects=True)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE emp_rows AS {read}")
+    _employment_rows(con, rel_path, file_month, blank_lines)
+    return rows_read, file_month
+
+
+def _employment_rows(con: duckdb.DuckDBPyConnection, rel_path: str, file_month: str, blank_lines: list[int]) -> None:
+    """From `emp_rows` and `emp_rejects`: `emp_failures`, the rows breaking a rule; `incoming_bad` over it and the
+    reader's rejects; `incoming_ok`, a view typing every other row. Rejects the file if rows state another month."""
     # the connection preserves insertion order (DuckDB's default, kept by connections.connect): rowid is file order
     scan = "(SELECT *, rowid + 1 AS ordinality FROM emp_rows)"
-    raw_content = "concat_ws(',', " + ", ".join(f"coalesce({n}::VARCHAR, '')" for n in names) + ")"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE emp_failures AS SELECT ordinality, failure, {raw_content} AS raw_content "
-                f"FROM {scan} WHERE failure IS NOT NULL")
+    raw_content = "concat_ws(',', " + ", ".join(f"coalesce({n}::VARCHAR, '')" for n in _EMPLOYMENT_NAMES) + ")"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE emp_failures AS "
+                f"SELECT ordinality, failure, {raw_content} AS raw_content FROM {scan} WHERE failure IS NOT NULL")
     rejected_lines = [line for (line,) in con.execute("SELECT DISTINCT line FROM emp_rejects ORDER BY 1").fetchall()]
     # Lines that gave no row (set aside by the reader, or empty) shift the row numbers of the rows after them.
     skipped = sorted(rejected_lines + blank_lines)
@@ -425,6 +425,19 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         raise FileRejected("file_mixed_months", f"{rel_path}: rows state more than one data month: {file_month} "
                                                 f"from the first row, and {other_rows} row(s) another, first "
                                                 f"'{first_other_month}' on row {first_other_row}")
+    typed = []
+    for name in _EMPLOYMENT_NAMES:
+        if name == "data_month":
+            typed.append(f"DATE '{file_month}-01' AS data_month")
+        elif name == "brn_prefix":
+            typed.append("left(trim(brn_prefix), 6) AS brn_prefix")
+        elif name == "sigungu_code":
+            typed.append("CASE WHEN length(trim(sigungu_code)) = 3 THEN trim(region_code_as_delivered) || "
+                         "trim(sigungu_code) ELSE trim(sigungu_code) END AS sigungu_code")
+        elif name in employment_contract.DATE_COLUMNS:
+            typed.append(f"{_date_column(name)} AS {name}")
+        else:
+            typed.append(name)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_ok AS
         WITH {_region_codes()}
         SELECT {', '.join(typed)}, r.current_code AS region_code, {source_row} AS source_row,
@@ -432,6 +445,7 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
         FROM {scan} AS s
         LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)
         WHERE failure IS NULL""")
+    prefix = _quote(f"{rel_path} row ")
     reader_reasons = " ".join(f"WHEN {_quote(kind)} THEN {_quote(reason)}" for kind, reason in _READER_REASONS.items())
     con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_bad AS
         SELECT {source_row} AS source_row, raw_content, split_part(failure, '|', 1) AS reason_code,
@@ -446,7 +460,6 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
                {prefix} || line || ': ' || coalesce(column_name || ': ', '') || error_message AS message
         FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY column_idx) AS nth FROM emp_rejects)
         WHERE nth = 1""")
-    return rows_read, file_month
 
 
 PARSERS = {"firms": parse_firms, "funding": parse_funding}
