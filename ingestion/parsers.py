@@ -9,12 +9,14 @@ DuckDB. A file that cannot be taken as a whole raises `FileRejected` with its re
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import json
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -402,6 +404,75 @@ def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, e
     read = _employment_read(source, file_month, header=True, rejects=True)
     con.execute(f"CREATE OR REPLACE TEMP TABLE emp_rows AS {read}")
     _employment_rows(con, rel_path, file_month, blank_lines)
+    return rows_read, file_month
+
+
+# Part of a CP949 month decoded at a time while DuckDB reads the parts before it. Each read of a part has a cost
+# of its own: a national month read in 16 MB parts took twice the reader's CPU of one read, in 32 MB parts the same.
+STREAMED_PART_BYTES = 32 * 2**20
+
+
+def _parts(data: bytes, size: int) -> list[tuple[int, int]]:
+    """(start, end) of consecutive parts of about `size` bytes, each ending just after a line feed."""
+    parts, start = [], 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + size, len(data)) - 1) + 1 or len(data)
+        parts.append((start, end))
+        start = end
+    return parts
+
+
+def parse_employment_streamed(con: duckdb.DuckDBPyConnection, data: bytes, rel_path: str,
+                              scratch: Path) -> tuple[int, str] | None:
+    """`parse_employment` for a plainly well-formed CP949 month, decoded part by part while DuckDB reads the parts
+    already decoded; None for any other file, which `parse_employment` then takes whole.
+
+    Decoding and re-encoding a national month took 0.5 s on one core while DuckDB waited for the whole UTF-8 copy.
+    Plainly well-formed: no UTF-8 BOM, no carriage return, a final line feed, no empty line, the contract's header,
+    a month stated in the first part, every part valid CP949, no row the reader cannot read and one row per line.
+    Each part ends after a line feed, so for such a file it holds whole records: a part ending inside a quoted
+    field fails its read (the reader meets the end inside the quotes), and a quoted line feed leaves fewer rows
+    than lines. One reader thread appends the parts to `emp_rows` in file order, so rowid still numbers the rows.
+    Anything else (a mixed month included) is left to `parse_employment`, which finds and reports it as before.
+    """
+    if data.startswith(codecs.BOM_UTF8) or not data.endswith(b"\n") or b"\r" in data:
+        return None
+    reads: list[Future] = []
+    rows_read, file_month = -1, None          # the header line holds no row
+    con.execute("DROP TABLE IF EXISTS emp_rejects; DROP TABLE IF EXISTS emp_scans")
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="employment_reader")
+    try:
+        for index, (start, end) in enumerate(_parts(data, STREAMED_PART_BYTES)):
+            text = data[start:end].decode(employment_contract.ENCODING)
+            if index == 0:
+                _employment_header_check(text[:text.find("\n")], rel_path)
+                records = csv.reader(iter_lines(text))
+                next(records)
+                if (file_month := first_stated_month(records)) is None:
+                    return None
+            utf8 = text.encode("utf-8")
+            if utf8.startswith(b"\n") or _EMPTY_LINE.search(utf8):
+                return None
+            rows_read += utf8.count(b"\n")
+            part = scratch / f"employment_utf8_{index}.csv"
+            part.write_bytes(utf8)
+            rows_of_part = _employment_read(part, file_month, header=index == 0, rejects=index == 0)
+            reads.append(reader.submit(con.execute, f"CREATE OR REPLACE TEMP TABLE emp_rows AS {rows_of_part}"
+                                       if index == 0 else f"INSERT INTO emp_rows {rows_of_part}"))
+        for pending in reads:
+            pending.result()
+    except (UnicodeDecodeError, FileRejected, duckdb.Error):
+        return None
+    finally:
+        reader.shutdown(wait=True, cancel_futures=True)
+    [(rows, rejected)] = con.execute("SELECT (SELECT count(*) FROM emp_rows), (SELECT count(*) FROM emp_rejects)"
+                                     ).fetchall()
+    if rows_read == 0 or rows != rows_read or rejected:
+        return None
+    try:
+        _employment_rows(con, rel_path, file_month, [])
+    except FileRejected:
+        return None
     return rows_read, file_month
 
 
