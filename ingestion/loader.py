@@ -28,7 +28,8 @@ from ingestion.connections import connect
 from ingestion.contracts import CONTRACTS, FeedContract, employment
 from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
                              stat_signature, truncation)
-from ingestion.parsers import PARSERS, FileRejected, parse_employment, parse_firm_workbook, reset_incoming, workbook_rows
+from ingestion.parsers import (PARSERS, FileRejected, parse_employment, parse_employment_streamed, parse_firm_workbook,
+                               reset_incoming, workbook_rows)
 
 AUDIT_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -234,6 +235,9 @@ def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, 
             _quarantine_records(con, records, rel_path, contract, exc.reason, str(exc).removeprefix(f"{rel_path}: "))
             return _Parsed(len(records), None, None, exc.reason, str(exc))
     preferred = employment.ENCODING if contract is employment.CONTRACT else "utf-8"
+    if contract is employment.CONTRACT and (streamed := parse_employment_streamed(con, data, rel_path, scratch)):
+        rows_read, month = streamed
+        return _Parsed(rows_read, employment.ENCODING, month)
     decoded = decode(data, preferred)
     reason, error = None, None
     if decoded.text is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import files
+from ingestion import files, loader, parsers
 from ingestion.loader import load_landing
 from tests.handmade import (EMPLOYMENT_HEADER, funding_event, workplace_row, write_employment, write_firms,
                             write_funding)
@@ -213,6 +213,18 @@ def test_empty_lines_are_not_records_and_do_not_shift_row_numbers(landing, wareh
     assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(4, "negative_headcount")]
 
 
+def test_empty_lines_of_a_file_with_carriage_returns_do_not_shift_row_numbers(landing, warehouse):
+    path = write_employment(landing, "nps_202401.csv", [workplace_row(), workplace_row(subscribers=-1),
+                                                        workplace_row(subscribers=7)])
+    lines = path.read_bytes().decode("cp949").split("\n")
+    lines.insert(3, "")                    # an empty line after the second row, its line ending \r\n like all
+    path.write_bytes("\r\n".join(lines).encode("cp949"))
+    [outcome] = load_landing(landing, warehouse).files
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined) == (3, 2, 1)
+    assert query(warehouse, "SELECT source_row, subscribers FROM raw.employment ORDER BY 1") == [(2, 12), (5, 7)]
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(3, "negative_headcount")]
+
+
 def test_row_numbers_hold_across_a_month_the_reader_splits_between_its_threads(landing, warehouse):
     """A national-sized month is read by several reader threads at once: each row keeps its own line number, a
     line the reader sets aside and a blank line still shift the rows after them, and every row's content is its
@@ -231,6 +243,30 @@ def test_row_numbers_hold_across_a_month_the_reader_splits_between_its_threads(l
     own_line = "source_row = subscribers + CASE WHEN subscribers >= 220000 THEN 1 ELSE 0 END"
     assert query(warehouse, f"SELECT count(*), count(*) FILTER (WHERE {own_line}) FROM raw.employment") == [
         (239_998, 239_998)]
+
+
+def test_a_month_decoded_in_parts_keeps_every_row_in_its_own_line(landing, warehouse, monkeypatch):
+    """A CP949 month is decoded part by part while the reader reads the parts before: the parts must land in file
+    order (subscribers = line number here), and a row the reader cannot read in a later part sends the month to
+    the whole-file parse, with the same row numbers."""
+    monkeypatch.setattr(parsers, "STREAMED_PART_BYTES", 20_000)
+    write_employment(landing, "nps_202401.csv",
+                     [workplace_row(name=f"(주)사업장{n}", subscribers=n) for n in range(2, 3_002)])
+    rows = [workplace_row("2024-02", name=f"(주)사업장{n}", subscribers=n) for n in range(2, 3_002)]
+    rows[2_500 - 2] = [*rows[2_500 - 2], "extra"]                     # line 2500: one field too many
+    write_employment(landing, "nps_202402.csv", rows)
+    whole_file_parses = []
+    monkeypatch.setattr(loader, "parse_employment", lambda *args: whole_file_parses.append(args[2]) or
+                        parsers.parse_employment(*args))
+    by_file = {f.file_path: f for f in load_landing(landing, warehouse).files}
+    assert len(parsers._parts((landing / "employment/nps_202401.csv").read_bytes(), 20_000)) > 10
+    assert whole_file_parses == ["employment/nps_202402.csv"]
+    assert [(f.rows_read, f.rows_loaded, f.rows_quarantined) for f in by_file.values()] == [
+        (3_000, 3_000, 0), (3_000, 2_999, 1)]
+    assert query(warehouse, "SELECT source_file, count(*), count(*) FILTER (WHERE source_row = subscribers) "
+                            "FROM raw.employment GROUP BY 1 ORDER BY 1") == [
+        ("employment/nps_202401.csv", 3_000, 3_000), ("employment/nps_202402.csv", 2_999, 2_999)]
+    assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine") == [(2_500, "wrong_field_count")]
 
 
 def test_a_file_the_csv_reader_cannot_parse_is_rejected_and_the_batch_goes_on(landing, warehouse):
