@@ -5,7 +5,8 @@ the table BI tools query; dbt sources carry `meta.dagster.asset_key`, so `raw/fi
 and the source dbt reads. Groups follow the layer (reference, staging, intermediate, marts, kpi).
 
 The project is a cached factory keyed by its target path (one per data folder); the manifest the definitions are
-built from is parsed once per code version and shared by every data folder; importing this module reads nothing.
+built from is parsed once per version of the dbt project and shared by every data folder; importing this module
+reads nothing.
 """
 from __future__ import annotations
 

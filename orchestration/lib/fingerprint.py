@@ -1,4 +1,4 @@
-"""Fingerprints of what a run depends on, cheap enough to take before Dagster is even imported.
+"""Fingerprints of what a run depends on, cheap enough to take before the Dagster definitions are built.
 
 - `project_fingerprint`: the code and reference data a release is computed by (the dbt project, the quality
   checks, the Python packages), plus the dbt target; it keys the "nothing new" decision of a rerun.
