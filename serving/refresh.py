@@ -296,9 +296,9 @@ def refresh_serving(warehouse_path: str | Path, serving_path: str | Path, export
             con.commit()
 
             tables, staged_exports = [], []
-            # a view served as a view has no export; a file of it is from before the warehouse had it as a view
-            stale_exports = [path for path in (exports_dir / f"{name}.parquet" for _, name in _served_views(con))
-                             if path.exists()]
+            # a view served as a view and the unpublished candidate have no export; a file of one is from before
+            stale_exports = [path for path in (exports_dir / f"{name}.parquet"
+                                               for _, name in (*_served_views(con), *UNPUBLISHED)) if path.exists()]
             for schema, name in served + labels:
                 rows = con.execute(f"select count(*) from serving.{_quote(schema)}.{_quote(name)}").fetchone()[0]
                 parquet_path, parquet_bytes = None, 0

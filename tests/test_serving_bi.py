@@ -268,6 +268,15 @@ def test_a_refresh_after_a_release_adds_its_rows_and_serves_what_a_full_refresh_
     assert set(_differing_rows(serving, full.serving_path).values()) == {0}
 
 
+def test_a_refresh_removes_the_candidate_exports_an_earlier_version_wrote(served, tmp_path: Path) -> None:
+    warehouse, serving, exports = served
+    for name in ("kpi_official_candidate", "kpi_candidate_lineage"):     # exported before readers got releases only
+        (exports / f"{name}.parquet").write_bytes(b"PAR1")
+    refresh_serving(warehouse.path, serving, exports)
+    assert not {"kpi_official_candidate.parquet", "kpi_candidate_lineage.parquet"} & {p.name for p in exports.iterdir()}
+    assert (exports / "kpi_official_latest.parquet").exists()
+
+
 def test_a_serving_copy_of_the_older_lineage_layout_is_replaced_by_the_view(tmp_path: Path) -> None:
     warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(warehouse.path)) as con:
