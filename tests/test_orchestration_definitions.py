@@ -70,11 +70,15 @@ def checkout(tmp_path, monkeypatch):
 
 def test_a_loader_change_keeps_the_prepared_dbt_manifest_and_a_model_change_does_not(checkout):
     from orchestration.lib import fingerprint
+    from orchestration.lib.dbt import manifest_key
+
+    dbt_vars = Settings.resolve(environ={}).dbt_vars()
 
     def taken() -> tuple[str, str]:
+        """The rerun's code fingerprint and the key of the manifest the next run's definitions are built from."""
         fingerprint.project_fingerprint.cache_clear()
         fingerprint.dbt_project_fingerprint.cache_clear()
-        return fingerprint.project_fingerprint("duckdb"), fingerprint.dbt_project_fingerprint("duckdb")
+        return fingerprint.project_fingerprint("duckdb"), manifest_key(dbt_vars)
 
     first_release, first_manifest = taken()
     (checkout / "dbt_project/target/run/stg_firms.sql").write_text("create table stg_firms as select 2 as firm")
