@@ -24,7 +24,7 @@ _NOT_SOURCES = ("target", "logs", "__pycache__", "dbt_packages")
 _DBT_DISTRIBUTIONS = ("dbt-core", "dbt-duckdb", "dbt-spark")
 
 
-def source_digest(root: Path, folders: tuple[str, ...], salt: str) -> str:
+def _source_digest(root: Path, folders: tuple[str, ...], salt: str) -> str:
     """sha256 over `salt` and every source file under `folders` of `root`, path and content, in path order."""
     digest = hashlib.sha256(salt.encode())
     for folder in folders:
@@ -46,12 +46,12 @@ def _source_files(folder: Path):
 @functools.cache
 def project_fingerprint(dbt_target: str) -> str:
     """Taken once per process: a run is judged by the code it started with."""
-    return source_digest(REPO_ROOT, _RELEASE_SOURCES, dbt_target)
+    return _source_digest(REPO_ROOT, _RELEASE_SOURCES, dbt_target)
 
 
 @functools.cache
 def dbt_project_fingerprint(dbt_target: str) -> str:
-    return source_digest(REPO_ROOT, ("dbt_project",), " ".join([dbt_target, *map(_installed, _DBT_DISTRIBUTIONS)]))
+    return _source_digest(REPO_ROOT, ("dbt_project",), " ".join([dbt_target, *map(_installed, _DBT_DISTRIBUTIONS)]))
 
 
 def _installed(distribution: str) -> str:
