@@ -54,17 +54,13 @@ from .checks.results import CheckResult, GateOutcome, jsonable
 from .gate import ReleaseWithheld, gate_verdict
 from .report import RunReport, write_run_report
 from .revisions import find_revisions, reference_sha256
-from .warehouse import table_exists
+from .warehouse import LIVE_FILE_VERSIONS, LOADED_STATUSES, table_exists
 
 RELEASE_COLUMNS = ("kpi_code", "region_code", "quarter", "actual", "target", "achievement_pct", "definition_version",
                    "entity_count", "status", "status_reason")
 NUMBER_COLUMNS = frozenset({"actual", "target", "achievement_pct", "entity_count"})
 LINEAGE_COLUMNS = ("kpi_code", "region_code", "quarter", "entity_type", "entity_id", "source_feed", "source_file",
                    "source_row")
-LOADED_STATUSES = ("loaded", "loaded_with_quarantine")
-# The version of each landing file whose rows the warehouse holds now: the one a release built today uses.
-LIVE_FILE_VERSIONS = """select file_path, any_value(sha256 order by loaded_at desc) as sha256 from audit.ingest_files
-                        where list_contains(?::varchar[], status) group by file_path"""
 NUMBER_KEY = ("kpi_code", "region_code", "quarter")
 SET_COLUMNS = ("entity_type", "entity_id", "source_feed", "source_file", "source_row", "source_sha256")
 OFFICIAL_LINEAGE_VIEW = f"""
@@ -155,11 +151,11 @@ def create_release_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace view kpi.kpi_official_lineage as {OFFICIAL_LINEAGE_VIEW}")
 
 
-def store_lineage(con: duckdb.DuckDBPyConnection, release_id: str, rows_sql: str, params: list) -> None:
+def store_lineage(con: duckdb.DuckDBPyConnection, release_id: str, rows_sql: str) -> None:
     """Records the lineage of a release from `rows_sql` (columns NUMBER_KEY and SET_COLUMNS): the set behind each
     number in kpi.kpi_release_lineage, and in kpi.kpi_lineage_sets the rows of each set no earlier release stored."""
     key = ", ".join(NUMBER_KEY)
-    con.execute(f"create or replace temporary table release_sets as {_set_hashes(rows_sql, NUMBER_KEY)}", params)
+    con.execute(f"create or replace temporary table release_sets as {_set_hashes(rows_sql, NUMBER_KEY)}")
     con.execute(f"""create or replace temporary table new_sets as
                     select * from release_sets s
                     where not exists (select 1 from kpi.kpi_release_lineage m
@@ -167,7 +163,7 @@ def store_lineage(con: duckdb.DuckDBPyConnection, release_id: str, rows_sql: str
                     qualify row_number() over (partition by lineage_hash order by {key}) = 1""")
     con.execute(f"""insert into kpi.kpi_lineage_sets
                     select n.lineage_hash, ?, {', '.join('r.' + c for c in SET_COLUMNS)}
-                    from ({rows_sql}) r join new_sets n on {_same('n', 'r', NUMBER_KEY)}""", [release_id, *params])
+                    from ({rows_sql}) r join new_sets n on {_same('n', 'r', NUMBER_KEY)}""", [release_id])
     con.execute(f"insert into kpi.kpi_release_lineage select ?, {key}, lineage_hash from release_sets",
                 [release_id])
     con.execute("drop table release_sets; drop table new_sets")
@@ -282,7 +278,7 @@ def publish_release(warehouse_path: str | Path, run_id: str, code_version: str,
             con.execute(f"""insert into kpi.kpi_official (release_id, {', '.join(RELEASE_COLUMNS)})
                             select ?, {', '.join(RELEASE_COLUMNS)} from kpi.kpi_official_candidate""",
                         [release_id])
-            store_lineage(con, release_id, CANDIDATE_LINEAGE_ROWS, [list(LOADED_STATUSES)])
+            store_lineage(con, release_id, CANDIDATE_LINEAGE_ROWS)
             con.execute("""insert into kpi.kpi_releases (release_seq, release_id, run_id, quarter, published_at,
                                input_files, code_version, checks_passed, checks_warned, checks_failed, checks,
                                content_sha256, row_count, previous_release_id, content_changed, reference_sha256)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
-from .warehouse import fetch_dicts, table_exists
+from .warehouse import LIVE_FILE_VERSIONS, fetch_dicts, table_exists
 
 TOLERANCE = 1e-9
 REFERENCE_TABLES = ("ref_admin_region_bridge", "ref_growth_projects", "ref_growth_stages", "ref_key_industries",
@@ -74,9 +74,7 @@ def _cell_files(con: duckdb.DuckDBPyConnection, release_id: str, keys: list[tupl
     for r in fetch_dicts(con, f"""
             select distinct kpi_code, region_code, quarter, l.source_file, f.sha256
             from kpi.kpi_candidate_lineage l {changed}
-            left join (select file_path, any_value(sha256 order by loaded_at desc) as sha256 from audit.ingest_files
-                       where status in ('loaded', 'loaded_with_quarantine') group by file_path) f
-                   on f.file_path = l.source_file
+            left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file
             where l.source_file is not null""", key_lists):
         new.setdefault((r["kpi_code"], r["region_code"], r["quarter"]), {})[r["source_file"]] = r["sha256"]
     return old, new

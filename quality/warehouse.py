@@ -7,6 +7,13 @@ import duckdb
 
 from ingestion.connections import connect
 
+# Audit statuses of a landing file version whose rows the warehouse holds.
+LOADED_STATUSES = ("loaded", "loaded_with_quarantine")
+# The version of each landing file whose rows the warehouse holds now: the one a release built today uses.
+LIVE_FILE_VERSIONS = f"""select file_path, any_value(sha256 order by loaded_at desc) as sha256 from audit.ingest_files
+                         where status in ({", ".join(f"'{status}'" for status in LOADED_STATUSES)})
+                         group by file_path"""
+
 
 def connect_readonly(warehouse_path: str | Path) -> duckdb.DuckDBPyConnection:
     return connect(warehouse_path, read_only=True)

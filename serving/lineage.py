@@ -29,8 +29,7 @@ from pathlib import Path
 
 from quality.checks.definitions import read_definitions
 from quality.checks.results import jsonable
-from quality.release import LIVE_FILE_VERSIONS, LOADED_STATUSES
-from quality.warehouse import connect_readonly, fetch_dicts, table_exists
+from quality.warehouse import LIVE_FILE_VERSIONS, connect_readonly, fetch_dicts, table_exists
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,8 @@ def explain(warehouse_path: str | Path, kpi_code: str, region_code: str, quarter
         if release_id is not None:
             file_join, file_params, sha = "", [], "l.source_sha256"
         elif table_exists(con, "audit.ingest_files"):
-            file_join, file_params, sha = (f"left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file",
-                                           [list(LOADED_STATUSES)], "f.sha256")
+            file_join, file_params, sha = (f"left join ({LIVE_FILE_VERSIONS}) f on f.file_path = l.source_file", [],
+                                           "f.sha256")
         else:
             file_join, file_params, sha = "", [], "null"
         rows = fetch_dicts(con, f"""

@@ -93,7 +93,7 @@ def _publish(con: duckdb.DuckDBPyConnection, seq: int, run_id: str, rows: list[t
     quarter = max(r[2] for r in rows)
     release_id = f"{quarter}-r{seq:04d}-{sha[:12]}"
     _insert(con, "kpi.kpi_official", [(release_id, *r) for r in rows])
-    store_lineage(con, release_id, "select *, null as source_sha256 from kpi.kpi_candidate_lineage", [])
+    store_lineage(con, release_id, "select *, null as source_sha256 from kpi.kpi_candidate_lineage")
     checks = [{"name": "kpi_candidate_grain", "severity": "blocking", "status": "passed", "observed": 0}]
     con.execute("insert into kpi.kpi_releases (release_seq, release_id, run_id, quarter, published_at, input_files, "
                 "code_version, checks_passed, checks_warned, checks_failed, checks, content_sha256, row_count, "
