@@ -81,6 +81,25 @@ def test_every_published_row_loads_and_each_file_belongs_to_the_month_it_states(
     assert employment_partition_range(Settings.resolve(landing=landing)) == ("2023-06-01", "2026-07-01")
 
 
+def test_published_months_with_line_feeds_are_decoded_in_parts_into_the_rows_of_a_whole_file_parse(
+        landing, tmp_path, monkeypatch):
+    """The published form (CP949, line feeds) takes the loader's decode-in-parts path; the older form (carriage
+    returns) the whole-file parse. Forced through the whole-file parse, the same files give the same rows."""
+    from ingestion import loader, parsers
+
+    whole_file = []
+    monkeypatch.setattr(loader, "parse_employment",
+                        lambda *args: whole_file.append(args[2].split("/")[-1]) or parsers.parse_employment(*args))
+    rows = ("SELECT * EXCLUDE (load_batch_id, loaded_at) FROM raw.employment ORDER BY source_file, source_row")
+    load_landing(landing, tmp_path / "in_parts.duckdb", feeds=["employment"])
+    assert whole_file == [JUNE_2023]
+    monkeypatch.setattr(loader, "parse_employment_streamed", lambda *args: None)
+    load_landing(landing, tmp_path / "whole.duckdb", feeds=["employment"])
+    assert sorted(whole_file) == sorted([JUNE_2023, JUNE_2023, MARCH_2024, JULY_2026])
+    in_parts = query(tmp_path / "in_parts.duckdb", rows)
+    assert len(in_parts) == 17 and in_parts == query(tmp_path / "whole.duckdb", rows)
+
+
 def test_published_quirks_are_read_as_the_facts_they_state(landing, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     load_landing(landing, warehouse)
