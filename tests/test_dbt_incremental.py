@@ -1,15 +1,17 @@
 """A monthly dbt build equals a full build of the same inputs, and rebuilds only the months it must.
 
 Generated demo feeds go through the loader into two warehouses. One is built incrementally, month by month as the
-files arrive; the other is built once, fresh, from the same landing folder. Every model of staging, intermediate,
-marts and kpi must then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch
-ids, which differ by construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of
-an older month, and a change to reference data the incremental models read, which must rebuild every month. A
-hand-made feed covers the case a new month changes the identity of a workplace seen before.
+files arrive, its month-local models a few months per statement; the other is built once, fresh, from the same
+landing folder, each of those models in one statement. Every model of staging, intermediate, marts and kpi must
+then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch ids, which differ by
+construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of an older month, and a
+change to the incremental models' definition (reference data they read, a column staging gains), which must
+rebuild every month. A hand-made feed covers the case a new month changes the identity of a workplace seen before.
 """
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -33,11 +35,14 @@ SCHEMAS = ("staging", "intermediate", "marts", "kpi")
 DIFFERENT_BY_CONSTRUCTION = {"loaded_at", "load_batch_id"}
 
 
-def dbt_build(project: Path, warehouse: Path, work: Path) -> None:
+def dbt_build(project: Path, warehouse: Path, work: Path, months_per_batch: int | None = None) -> None:
+    build_vars = {"warehouse_path": str(warehouse)}
+    if months_per_batch is not None:
+        build_vars["months_per_batch"] = months_per_batch
     result = subprocess.run(
         [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-         "--vars", f'{{"warehouse_path": "{warehouse}"}}'],
+         "--vars", json.dumps(build_vars)],
         cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
@@ -95,9 +100,11 @@ def corrected_copy(source: Path, target: Path) -> None:
 
 
 def fresh_build(landing: Path, project: Path, work: Path) -> Path:
+    """The landing built once, each month-local model in one statement (the other builds write a few months at a
+    time), so the comparison also shows that the batches do not change a row."""
     warehouse = work / "fresh.duckdb"
     load_landing(landing, warehouse)
-    dbt_build(project, warehouse, work)
+    dbt_build(project, warehouse, work, months_per_batch=1000)
     return warehouse
 
 
@@ -140,7 +147,8 @@ def test_a_new_month_a_corrected_month_and_a_reference_change_each_build_to_the_
     assert months_built(warehouse) == [data_month_of_file(older)]
     assert differences(warehouse, fresh_build(landing, project, root / "fresh_correction")) == {}
 
-    # reference data upstream of the incremental models changes: 충남 (44) is bridged to 충북 (43) from now on
+    # the definition changes: reference data upstream of the incremental models (충남, 44, is bridged to 충북, 43,
+    # from now on), and the staging model keeps one more delivered column
     changed = root / "changed_project"
     shutil.copytree(project, changed, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
     bridge = changed / "seeds" / "ref_admin_region_bridge.csv"
@@ -148,8 +156,15 @@ def test_a_new_month_a_corrected_month_and_a_reference_change_each_build_to_the_
     rewired = [line.replace("B012,44,,1900-01-01,,44,", "B012,44,,1900-01-01,,43,") for line in lines]
     assert rewired != lines
     bridge.write_text("\n".join(rewired) + "\n", encoding="utf-8")
+    staging = changed / "models" / "staging" / "employment" / "stg_employment__workplace_months.sql"
+    staging_sql = staging.read_text(encoding="utf-8")
+    assert "    postcode,\n    legal_dong_code," in staging_sql
+    staging.write_text(staging_sql.replace("    postcode,\n    legal_dong_code,",
+                                           "    postcode,\n    address_road,\n    legal_dong_code,"), encoding="utf-8")
     dbt_build(changed, warehouse, root / "reference_change")
     assert len(months_built(warehouse)) == len(employment)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(address_road) from staging.stg_employment__workplace_months").fetchone()[0]
     assert differences(warehouse, fresh_build(landing, changed, root / "fresh_reference_change")) == {}
 
 

@@ -1,9 +1,11 @@
 {#- The monthly employment models are incremental by data_month; this file owns which months a dbt invocation
     (re)builds and tests.
 
-    incremental_month_config(): delete+insert keyed by data_month on DuckDB, insert_overwrite of data_month
-    partitions on Spark, so a run rewrites whole months and nothing else. A changed definition rebuilds every
-    month (below); on DuckDB the columns follow it too, on Spark a changed column list needs --full-refresh.
+    incremental_month_config(): for models whose rows of a month come from that month's rows alone. On DuckDB the
+    materialization incremental_by_month (macros/incremental_by_month.sql) rewrites the months a few at a time,
+    by delete and insert; on Spark, insert_overwrite of data_month partitions. Either way a run rewrites whole
+    months and nothing else. A changed definition rebuilds every month (below); on DuckDB the columns follow it
+    too, on Spark a changed column list needs --full-refresh.
 
     record_months_to_build() (on-run-start) writes the months this invocation builds into
     staging.dbt_months_to_build, once, before any model runs:
@@ -16,16 +18,15 @@
         (a month delivered or re-delivered since the last build, or one a failed build left behind).
     record_incremental_state() (on-run-end) stores that definition once every incremental model has built.
 
-    months_to_build(): the models' WHERE condition: on an incremental run (or with the vars), the recorded
-    months; on a full build, all.
+    months_to_build(): the models' WHERE condition: in an incremental_by_month model, the months of the batch
+    being built; otherwise on an incremental run (or with the vars), the recorded months; on a full build, all.
     A data test on a monthly model reads only the recorded months when its config says
     `where: "data_month in __months_to_build__"` (see get_where_subquery): months outside were not rewritten, so
     they still pass. A full build or `dbt test` records every month, so nothing goes untested. -#}
 {% macro incremental_month_config() -%}
     {{ return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else 'delete+insert',
-        'unique_key': none if target.type == 'spark' else 'data_month',
+        'materialized': 'incremental' if target.type == 'spark' else 'incremental_by_month',
+        'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else none,
         'partition_by': ['data_month'] if target.type == 'spark' else none,
         'on_schema_change': 'fail' if target.type == 'spark' else 'sync_all_columns'
     }) }}
@@ -36,11 +37,11 @@
                                   schema='staging', identifier=identifier)) }}
 {%- endmacro %}
 
-{#- The incremental models, and a checksum of their definition: their own SQL and that of every model and seed
-    upstream of them, as dbt parsed it. -#}
+{#- The incremental models (dbt's materialization or incremental_by_month), and a checksum of their definition:
+    their own SQL and that of every model and seed upstream of them, as dbt parsed it. -#}
 {% macro incremental_models() -%}
     {{ return(graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-              | selectattr('config.materialized', 'equalto', 'incremental') | list) }}
+              | selectattr('config.materialized', 'in', ['incremental', 'incremental_by_month']) | list) }}
 {%- endmacro %}
 
 {% macro incremental_definition_checksum() -%}
@@ -124,7 +125,9 @@
 {% endmacro %}
 
 {% macro months_to_build(month_column='data_month') -%}
-    {%- if is_incremental() or var('min_month', '') or var('max_month', '') -%}
+    {%- if config.get('materialized') == 'incremental_by_month' -%}
+        {{ month_column }} in (select data_month from {{ sme_warehouse.month_batch_relation(this) }})
+    {%- elif is_incremental() or var('min_month', '') or var('max_month', '') -%}
         {{ month_column }} in (select data_month from {{ sme_warehouse.bookkeeping_relation('dbt_months_to_build') }})
     {%- else -%}
         1 = 1

@@ -6,12 +6,15 @@
     keys seen before (a new month ends or opens a chain, so a key's workplace_id or its first month changes), so
     the rows of such reassigned keys are rebuilt too, and the table always equals a full build:
       - on DuckDB only those keys' rows, by workplace_key and data_month (a pre-hook first clears the months
-        this invocation builds, where keys can vanish);
+        this invocation builds, where keys can vanish), with dbt's own incremental materialization: a month's
+        rows here depend on other months, which incremental_by_month cannot rewrite;
       - on Spark, whose Parquet tables replace whole partitions, every month holding one of them. -#}
 {%- set replaces_keys = target.type != 'spark' %}
 {%- set model_config = sme_warehouse.incremental_month_config() %}
 {%- if replaces_keys %}
     {%- do model_config.update({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
         'unique_key': ['data_month', 'workplace_key'],
         'pre_hook': "{% if is_incremental() %}delete from {{ this }} where {{ sme_warehouse.months_to_build() }}{% endif %}"
     }) %}
