@@ -106,39 +106,6 @@
     {{ return('') }}
 {% endmacro %}
 
-{#- DuckDB only. A build that creates every incremental table afresh (the first build, or --full-refresh) deletes
-    no row, so its checkpoints have nothing to reclaim, and their vacuum would only merge the partly filled row
-    groups that parallel inserts leave behind: on a 12-month national build that was 3.7 s of 57 s. Such a build
-    turns the vacuum off at its start (defer_vacuum_on_fresh_build, on-run-start) and, at its end, checkpoints
-    and turns it back on (restore_vacuum, on-run-end), so the checkpoint at close finds nothing left to do.
-    Every other build deletes rows (months rewritten, keys replaced) and vacuums as DuckDB does by default. -#}
-{% macro defer_vacuum_on_fresh_build() %}
-    {%- if not execute or target.type != 'duckdb' or flags.WHICH not in ('build', 'run') -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set stored = [] -%}
-    {%- for node in sme_warehouse.incremental_models() -%}
-        {%- if adapter.get_relation(node.database, node.schema, node.alias) is not none -%}
-            {%- do stored.append(node.unique_id) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if flags.FULL_REFRESH or not stored -%}
-        {% do adapter.execute('set max_vacuum_tasks = 0', fetch=False) %}
-    {%- endif -%}
-    {{ return('') }}
-{% endmacro %}
-
-{% macro restore_vacuum() %}
-    {%- if not execute or target.type != 'duckdb' -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- if sme_warehouse.scalar("select value from duckdb_settings() where name = 'max_vacuum_tasks'") == '0' -%}
-        {% do adapter.execute('checkpoint', fetch=False) %}
-        {% do adapter.execute('reset max_vacuum_tasks', fetch=False) %}
-    {%- endif -%}
-    {{ return('') }}
-{% endmacro %}
-
 {% macro record_incremental_state(results) %}
     {%- if not execute or flags.WHICH not in ('build', 'run') -%}
         {{ return('') }}
