@@ -191,8 +191,10 @@ def test_a_run_killed_mid_load_leaves_no_partial_file_and_the_next_run_completes
         loader._record_file = record_then_die
         loader.load_landing({str(landing)!r}, {str(warehouse)!r})
     """)
-    child = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd())
+    # the killed load cannot remove its scratch folder: it goes under this test's own temporary folder
+    child = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), env={**os.environ, "TMPDIR": str(tmp_path)})
     assert child.returncode == -signal.SIGKILL
+    assert [p.name[:9] for p in tmp_path.glob("sme_load_*")] == ["sme_load_"]
     assert query(warehouse, "SELECT source_file, count(*) FROM raw.employment GROUP BY 1") == [
         ("employment/nps_202401.csv", 500)]
     summary = load_landing(landing, warehouse)
