@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -368,6 +369,22 @@ def test_exact_duplicates_removed_keeping_first_lineage(warehouse):
     rows = _rows(db_path, "SELECT source_row FROM staging.stg_employment__workplace_months "
                           "WHERE data_month = DATE '2023-05-01' AND brn_prefix = ?", [FIRM_A[:6]])
     assert rows == [(2,)]
+
+
+def test_dbt_show_previews_a_model_written_in_month_batches_over_every_month(warehouse):
+    """Only a build fills the batch table of an incremental_by_month model; a preview reads every month instead."""
+    db_path, _, target = warehouse
+    result = subprocess.run(
+        [str(DBT), "show", "--select", "stg_employment__workplace_months", "--limit", "1000", "--output", "json",
+         "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target-path", str(target.parent / "show"),
+         "--log-path", str(target.parent / "logs")],
+        cwd=REPO, env={**os.environ, "SME_WAREHOUSE_PATH": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    shown = {row["data_month"] for row in json.loads(result.stdout[result.stdout.index("{"):])["show"]}
+    stored = {month for (month,) in _rows(db_path, "SELECT DISTINCT strftime(data_month, '%Y-%m-%d') "
+                                                   "FROM staging.stg_employment__workplace_months")}
+    assert shown == stored and len(stored) > 1
 
 
 def test_gunwi_bridged_by_date(warehouse):

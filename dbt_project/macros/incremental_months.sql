@@ -19,7 +19,8 @@
     record_incremental_state() (on-run-end) stores that definition once every incremental model has built.
 
     months_to_build(): the models' WHERE condition: in an incremental_by_month model, the months of the batch
-    being built; otherwise on an incremental run (or with the vars), the recorded months; on a full build, all.
+    being built (`dbt compile` and `dbt show`, which build nothing, get every month); otherwise on an incremental
+    run (or with the vars), the recorded months; on a full build, all.
     A data test on a monthly model reads only the recorded months when its config says
     `where: "data_month in __months_to_build__"` (see get_where_subquery): months outside were not rewritten, so
     they still pass. A full build or `dbt test` records every month, so nothing goes untested. -#}
@@ -125,7 +126,7 @@
 {% endmacro %}
 
 {% macro months_to_build(month_column='data_month') -%}
-    {%- if config.get('materialized') == 'incremental_by_month' -%}
+    {%- if config.get('materialized') == 'incremental_by_month' and flags.WHICH not in ('compile', 'show') -%}
         {{ month_column }} in (select data_month from {{ sme_warehouse.month_batch_relation(this) }})
     {%- elif is_incremental() or var('min_month', '') or var('max_month', '') -%}
         {{ month_column }} in (select data_month from {{ sme_warehouse.bookkeeping_relation('dbt_months_to_build') }})
