@@ -6,7 +6,8 @@ landing folder, each of those models in one statement. Every model of staging, i
 then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch ids, which differ by
 construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of an older month, and a
 change to the incremental models' definition (reference data they read, a column staging gains), which must
-rebuild every month. A hand-made feed covers the case a new month changes the identity of a workplace seen before.
+rebuild every month. Hand-made feeds cover a new month that changes the identity of a workplace seen before, and a
+rebuild that fails in a later batch, which must leave the stored table as it was.
 """
 from __future__ import annotations
 
@@ -231,3 +232,44 @@ def test_a_month_that_breaks_a_workplace_chain_rewrites_the_rows_of_the_keys_it_
     assert identities == [("2024-01", busan, True), ("2024-02", busan, True), ("2024-03", daegu, True),
                           ("2024-04", busan, True), ("2024-04", daegu, True)]
     assert differences(warehouse, fresh_build(landing, REPO / "dbt_project", tmp_path / "fresh")) == {}
+
+
+def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was(tmp_path):
+    """`--full-refresh` of a model written in month batches replaces the stored table in one transaction: when a
+    later batch fails, the table the last build left is still there, whole, and no batch bookkeeping is left."""
+    landing = tmp_path / "landing"
+    write_firms(landing, "agency.csv", [["134-86-72683", "(주)한빛정밀", "부산", "29299", "", "주축", "선도",
+                                         "2023-05-01", ""]])
+    write_funding(landing, "events.jsonl", [funding_event("E1", paid_on="2024-01-10", program="TALENT")])
+    months = ["2024-01", "2024-02", "2024-03"]
+    for month in months:
+        write_employment(landing, f"nps_{month}.csv", [workplace_row(month)])
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    dbt_build(REPO / "dbt_project", warehouse, tmp_path / "first")
+
+    failing = tmp_path / "failing_project"
+    shutil.copytree(REPO / "dbt_project", failing, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    staging = failing / "models" / "staging" / "employment" / "stg_employment__workplace_months.sql"
+    staging_sql = staging.read_text(encoding="utf-8")
+    assert "select\n    data_month,\n    brn_prefix," in staging_sql
+    staging.write_text(staging_sql.replace(
+        "select\n    data_month,\n    brn_prefix,",
+        "select\n    case when data_month = date '2024-03-01' then error('planted failure') else data_month end"
+        " as data_month,\n    brn_prefix,"), encoding="utf-8")
+    result = subprocess.run(
+        [str(DBT), "run", "--full-refresh", "--select", "stg_employment__workplace_months",
+         "--project-dir", str(failing), "--profiles-dir", str(failing),
+         "--target-path", str(tmp_path / "failing" / "target"), "--log-path", str(tmp_path / "failing" / "logs"),
+         "--vars", json.dumps({"warehouse_path": str(warehouse), "months_per_batch": 1})],
+        cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "planted failure" in result.stdout
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stored = con.execute("select strftime(data_month, '%Y-%m') from staging.stg_employment__workplace_months "
+                             "order by 1").fetchall()
+        leftovers = con.execute("select table_name from duckdb_tables() "
+                                "where table_name like 'dbt_month_batch%'").fetchall()
+    assert [month for (month,) in stored] == months
+    assert leftovers == []

@@ -28,10 +28,11 @@
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
+    {#- auto_begin: the transaction opens here, so the drop below is part of it too -#}
     {% do adapter.execute('create or replace table ' ~ plan ~ ' as select data_month, '
                           ~ '(row_number() over (order by data_month) - 1) // ' ~ months_per_batch
                           ~ ' as batch_number from ' ~ sme_warehouse.bookkeeping_relation('dbt_months_to_build'),
-                          fetch=False) %}
+                          auto_begin=True, fetch=False) %}
     {% do adapter.execute('create or replace table ' ~ batch ~ ' as select data_month from ' ~ plan
                           ~ ' where false', fetch=False) %}
     {%- set batches = sme_warehouse.scalar('select coalesce(max(batch_number) + 1, 0) from ' ~ plan) | int -%}
