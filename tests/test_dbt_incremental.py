@@ -36,10 +36,13 @@ SCHEMAS = ("staging", "intermediate", "marts", "kpi")
 DIFFERENT_BY_CONSTRUCTION = {"loaded_at", "load_batch_id"}
 
 
-def dbt_build(project: Path, warehouse: Path, work: Path, months_per_batch: int | None = None) -> None:
-    build_vars = {"warehouse_path": str(warehouse)}
-    if months_per_batch is not None:
-        build_vars["months_per_batch"] = months_per_batch
+# Raw rows per statement of the month-local models: about two months of the demo feeds per statement, where the
+# project's default writes a demo history in one.
+FEW_MONTHS = 5000
+
+
+def dbt_build(project: Path, warehouse: Path, work: Path, rows_per_batch: int = FEW_MONTHS) -> None:
+    build_vars = {"warehouse_path": str(warehouse), "rows_per_batch": rows_per_batch}
     result = subprocess.run(
         [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
@@ -105,7 +108,7 @@ def fresh_build(landing: Path, project: Path, work: Path) -> Path:
     time), so the comparison also shows that the batches do not change a row."""
     warehouse = work / "fresh.duckdb"
     load_landing(landing, warehouse)
-    dbt_build(project, warehouse, work, months_per_batch=1000)
+    dbt_build(project, warehouse, work, rows_per_batch=10**12)
     return warehouse
 
 
@@ -261,7 +264,7 @@ def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was
         [str(DBT), "run", "--full-refresh", "--select", "stg_employment__workplace_months",
          "--project-dir", str(failing), "--profiles-dir", str(failing),
          "--target-path", str(tmp_path / "failing" / "target"), "--log-path", str(tmp_path / "failing" / "logs"),
-         "--vars", json.dumps({"warehouse_path": str(warehouse), "months_per_batch": 1})],
+         "--vars", json.dumps({"warehouse_path": str(warehouse), "rows_per_batch": 1})],
         cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "planted failure" in result.stdout

@@ -1,6 +1,7 @@
 {#- The DuckDB materialization of the month-local employment models (incremental_month_config): every month
     this invocation builds (staging.dbt_months_to_build, macros/incremental_months.sql) is rewritten, a few
-    months per statement (var months_per_batch), as one delete and one insert by data_month.
+    months per statement, as one delete and one insert by data_month. A batch takes whole months in order until
+    their raw rows reach var rows_per_batch (a month is never split), so a small history is one statement.
 
     Why in batches: a national history built in one statement does not fit the profile's memory limit and spills.
     Over 61 generated national months (33 M rows) the staging model's query took 102 s as one statement and 46 s
@@ -19,20 +20,27 @@
                                                                      default='sync_all_columns') -%}
     {%- set batch = sme_warehouse.month_batch_relation(this) -%}
     {%- set plan = sme_warehouse.bookkeeping_relation(batch.identifier ~ '_plan') -%}
-    {%- set months_per_batch = var('months_per_batch') | int -%}
-    {%- if months_per_batch < 1 -%}
-        {{ exceptions.raise_compiler_error('var months_per_batch must be a whole number of at least 1, not '
-                                           ~ var('months_per_batch')) }}
+    {%- set rows_per_batch = var('rows_per_batch') | int -%}
+    {%- if rows_per_batch < 1 -%}
+        {{ exceptions.raise_compiler_error('var rows_per_batch must be a whole number of at least 1, not '
+                                           ~ var('rows_per_batch')) }}
     {%- endif -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
     {#- auto_begin: the transaction opens here, so the drop below is part of it too -#}
-    {% do adapter.execute('create or replace table ' ~ plan ~ ' as select data_month, '
-                          ~ '(row_number() over (order by data_month) - 1) // ' ~ months_per_batch
-                          ~ ' as batch_number from ' ~ sme_warehouse.bookkeeping_relation('dbt_months_to_build'),
-                          auto_begin=True, fetch=False) %}
+    {%- set plan_sql -%}
+        select data_month, dense_rank() over (order by first_batch) - 1 as batch_number
+        from (
+            select data_month,
+                   floor(coalesce(sum(raw_rows) over (order by data_month
+                                                      rows between unbounded preceding and 1 preceding), 0)
+                         / {{ rows_per_batch }}) as first_batch
+            from {{ sme_warehouse.bookkeeping_relation('dbt_months_to_build') }}
+        ) as running_rows
+    {%- endset -%}
+    {% do adapter.execute('create or replace table ' ~ plan ~ ' as ' ~ plan_sql, auto_begin=True, fetch=False) %}
     {% do adapter.execute('create or replace table ' ~ batch ~ ' as select data_month from ' ~ plan
                           ~ ' where false', fetch=False) %}
     {%- set batches = sme_warehouse.scalar('select coalesce(max(batch_number) + 1, 0) from ' ~ plan) | int -%}

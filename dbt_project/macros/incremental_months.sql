@@ -7,8 +7,8 @@
     months and nothing else. A changed definition rebuilds every month (below); on DuckDB the columns follow it
     too, on Spark a changed column list needs --full-refresh.
 
-    record_months_to_build() (on-run-start) writes the months this invocation builds into
-    staging.dbt_months_to_build, once, before any model runs:
+    record_months_to_build() (on-run-start) writes the months this invocation builds, with their raw row counts,
+    into staging.dbt_months_to_build, once, before any model runs:
       - the vars min_month / max_month ('YYYY-MM-DD') when given: every raw month in that range;
       - all raw months when an incremental model does not exist yet, on --full-refresh, when the definition of
         the incremental models or of anything they read (their SQL, the seeds and models upstream of them)
@@ -102,8 +102,8 @@
     {% do adapter.create_schema(months) %}
     {% do adapter.execute('drop table if exists ' ~ months, fetch=False) %}
     {% do adapter.execute('create table ' ~ months ~ (' using parquet' if target.type == 'spark' else '')
-                          ~ ' as select distinct data_month from ' ~ raw_employment ~ ' where ' ~ condition,
-                          fetch=False) %}
+                          ~ ' as select data_month, count(*) as raw_rows from ' ~ raw_employment
+                          ~ ' where ' ~ condition ~ ' group by data_month', fetch=False) %}
     {{ return('') }}
 {% endmacro %}
 
