@@ -2,15 +2,45 @@
     workplace_key, the latest delivery wins. Several rows of one key in one delivery are several workplaces that
     share brn prefix, normalised name and region (they cannot be told apart): workplaces_sharing_key counts them,
     and the linkage and the comparison pool never use such a key. Adds the size band used by the matched comparison.
+    workplace_key: md5 of (6-digit brn prefix, normalised name, programme region), the three fields the linkage
+    compares. Neither the postcode nor the name as written is part of it, so a workplace that moves within its
+    region or rewrites its legal form ("(주)ABC" -> "ABC(주)") keeps its key; the region part is the programme
+    region, so it also survives the 강원 and 전북 code changes. Moves across regions and real renames get a new
+    key, which int_workplace_chains links to the old one.
     Incremental by data_month like its staging model (through int_workplace_rows_bridged). -#}
 {{ config(**sme_warehouse.incremental_month_config()) }}
 
-with bridged as (
+{#- A workplace's name comes again every month, so each distinct name of the batch is normalised once, not once
+    per row: on six national months with one name per workplace, the key took 2.6 s against 3.6 s. The names
+    are read from staging, where the batch's filter reaches them (the view below would not pass it on). -#}
+with normalised_names as (
+    select
+        workplace_name,
+        {{ sme_warehouse.normalise_firm_name('workplace_name') }} as normalised_name
+    from (
+        select distinct workplace_name
+        from {{ ref('stg_employment__workplace_months') }}
+        where {{ sme_warehouse.months_to_build() }}
+    ) as batch_names
+),
+
+keyed as (
+    select
+        {{ dbt.hash(dbt.concat([
+            "staged_rows.brn_prefix", "'|'", "normalised_names.normalised_name", "'|'",
+            "coalesce(staged_rows.programme_region_code, staged_rows.region_code)"
+        ])) }} as workplace_key,
+        staged_rows.*
+    from {{ ref('int_workplace_rows_bridged') }} as staged_rows
+    left join normalised_names on normalised_names.workplace_name = staged_rows.workplace_name
+    where {{ sme_warehouse.months_to_build() }}
+),
+
+bridged as (
     select
         *,
         {{ sme_warehouse.row_hash(['workplace_key', 'data_month']) }} as key_month_hash
-    from {{ ref('int_workplace_rows_bridged') }}
-    where {{ sme_warehouse.months_to_build() }}
+    from keyed
 ),
 
 {#- Most keys have one row a month: only rows whose (key, month) hash repeats are ranked and counted, which

@@ -1,5 +1,5 @@
-{#- Every staged NPS row with its programme region and workplace_key (a workplace may still have several
-    non-identical rows in a month; int_workplace_months keeps one).
+{#- Every staged NPS row with its programme region (a workplace may still have several non-identical rows in a
+    month; int_workplace_months keys them by workplace and keeps one).
 
     programme_region_code, from the dated bridge ref_admin_region_bridge valid on data_month: a 5-digit 시군구
     row wins (군위군 47720 / 27720, 경북 until 2023-06-30, 대구 from 2023-07-01), else the row of the 2-digit code
@@ -9,11 +9,6 @@
     then the first two digits of the 10-digit legal-dong code (29 / 46). A code-12 row this rule cannot place
     is quarantined by the loader (ingestion/parsers.py, reason ambiguous_region), which reads the same seed and
     applies the same rule, so every code-12 row here has a programme region (an error-severity test says so).
-    workplace_key: md5 of (6-digit brn prefix, normalised name, programme region), the three fields the linkage
-    compares. Neither the postcode nor the name as written is part of it, so a workplace that moves within its
-    region or rewrites its legal form ("(주)ABC" -> "ABC(주)") keeps its key; the region part is the programme
-    region, so it also survives the 강원 and 전북 code changes. Moves across regions and real renames get a new
-    key, which int_workplace_chains links to the old one.
     A view: it only adds columns to the staging table, which need not be stored twice. -#}
 {{ config(materialized='view') }}
 
@@ -46,10 +41,6 @@ regioned as (
 
 select
     data_month,
-    {{ dbt.hash(dbt.concat([
-        "brn_prefix", "'|'", sme_warehouse.normalise_firm_name('workplace_name'), "'|'",
-        "coalesce(programme_region_code, region_code)"
-    ])) }} as workplace_key,
     brn_prefix,
     workplace_name,
     enrolment_status,
