@@ -5,8 +5,8 @@ files arrive, its month-local models a few months per statement; the other is bu
 landing folder, each of those models in one statement. Every model of staging, intermediate, marts and kpi must
 then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch ids, which differ by
 construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of an older month, and a
-change to the incremental models' definition (reference data they read, a column staging gains), which must
-rebuild every month. Hand-made feeds cover a new month that changes the identity of a workplace seen before, and a
+change to the incremental models' definition (reference data they read, a column staging gains, a rule held in a
+macro they call), which must rebuild every month. Hand-made feeds cover a new month that changes the identity of a workplace seen before, and a
 rebuild that fails in a later batch, which must leave the stored table as it was.
 """
 from __future__ import annotations
@@ -170,6 +170,18 @@ def test_a_new_month_a_corrected_month_and_a_reference_change_each_build_to_the_
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(address_road) from staging.stg_employment__workplace_months").fetchone()[0]
     assert differences(warehouse, fresh_build(landing, changed, root / "fresh_reference_change")) == {}
+
+    # a rule held in a macro changes: the legal-form tokens gain a word that some generated names carry, which
+    # changes those workplaces' keys in every month, stored months included
+    retokened = root / "macro_project"
+    shutil.copytree(changed, retokened, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    names = retokened / "macros" / "firm_names.sql"
+    names_sql = names.read_text(encoding="utf-8")
+    assert names_sql.count("'corp.'") == 1
+    names.write_text(names_sql.replace("'corp.'", "'corp.', '산업'"), encoding="utf-8")
+    dbt_build(retokened, warehouse, root / "macro_change")
+    assert len(months_built(warehouse)) == len(employment)
+    assert differences(warehouse, fresh_build(landing, retokened, root / "fresh_macro_change")) == {}
 
 
 def test_a_build_with_nothing_new_rebuilds_no_month_and_tests_none_again(arrivals):

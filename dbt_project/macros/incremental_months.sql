@@ -11,9 +11,9 @@
     into staging.dbt_months_to_build, once, before any model runs:
       - the vars min_month / max_month ('YYYY-MM-DD') when given: every raw month in that range;
       - all raw months when an incremental model does not exist yet, on --full-refresh, when the definition of
-        the incremental models or of anything they read (their SQL, the seeds and models upstream of them)
-        differs from what the last successful build recorded in staging.dbt_incremental_state, and for `dbt test`
-        on its own (a person testing expects every month);
+        the incremental models or of anything they read (their SQL, the seeds and models upstream of them, the
+        macros these call) differs from what the last successful build recorded in staging.dbt_incremental_state,
+        and for `dbt test` on its own (a person testing expects every month);
       - otherwise every month holding a raw row loaded after the oldest of the incremental models' newest loads
         (a month delivered or re-delivered since the last build, or one a failed build left behind).
     record_incremental_state() (on-run-end) stores that definition once every incremental model has built.
@@ -39,7 +39,10 @@
 {%- endmacro %}
 
 {#- The incremental models (dbt's materialization or incremental_by_month), and a checksum of their definition:
-    their own SQL and that of every model and seed upstream of them, as dbt parsed it. -#}
+    their own SQL and that of every model and seed upstream of them, as dbt parsed it, the macros those call (and
+    the macros these call in turn), and the project's materialization that writes them. A rule held in a macro
+    (a legal-form token of the workplace key, a size band) changes the rows of every month just as a model's SQL
+    does. -#}
 {% macro incremental_models() -%}
     {{ return(graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
               | selectattr('config.materialized', 'in', ['incremental', 'incremental_by_month']) | list) }}
@@ -48,19 +51,42 @@
 {% macro incremental_definition_checksum() -%}
     {%- set seen = {} -%}
     {%- set pending = sme_warehouse.incremental_models() | map(attribute='unique_id') | list -%}
+    {%- set macros = [] -%}
     {#- a breadth-first walk up depends_on; Jinja has no while, so the list grows as it is iterated -#}
     {%- for unique_id in pending -%}
         {%- if unique_id not in seen and unique_id in graph.nodes -%}
             {%- set node = graph.nodes[unique_id] -%}
             {%- do seen.update({unique_id: node.checksum.checksum}) -%}
             {%- do pending.extend(node.depends_on.nodes) -%}
+            {%- do macros.extend(node.depends_on.macros) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- for unique_id in macros -%}
+        {%- set macro = sme_warehouse.parsed_macro(unique_id) -%}
+        {%- if unique_id not in seen and macro is not none -%}
+            {%- do seen.update({unique_id: local_md5(macro.macro_sql)}) -%}
+            {%- do macros.extend(macro.depends_on.macros) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set materialization = sme_warehouse.parsed_macro(
+            'macro.' ~ project_name ~ '.materialization_incremental_by_month_' ~ adapter.type()) -%}
+    {%- if materialization is not none -%}
+        {%- do seen.update({materialization.unique_id: local_md5(materialization.macro_sql)}) -%}
+    {%- endif -%}
     {%- set parts = [] -%}
     {%- for unique_id in seen | sort -%}
         {%- do parts.append(unique_id ~ '=' ~ seen[unique_id]) -%}
     {%- endfor -%}
     {{ return(local_md5(parts | join(';'))) }}
+{%- endmacro %}
+
+{#- The parsed macro behind a macro's unique_id ('macro.<package>.<name>'), or none when the package's macros are
+    not in this context (an adapter's own, say). -#}
+{% macro parsed_macro(unique_id) -%}
+    {%- set parts = unique_id.split('.') -%}
+    {%- set package_macros = context.get(parts[1]) -%}
+    {%- set generator = package_macros.get(parts[2]) if package_macros is mapping else none -%}
+    {{ return(generator.macro if generator is not none else none) }}
 {%- endmacro %}
 
 {% macro scalar(sql) -%}
