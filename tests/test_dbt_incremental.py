@@ -6,8 +6,8 @@ landing folder, each of those models in one statement. Every model of staging, i
 then hold the same rows in both (doubles compared to 9 decimals; the load timestamps and batch ids, which differ by
 construction, left out). Three arrivals are covered: a new month, a corrected re-delivery of an older month, and a
 change to the incremental models' definition (reference data they read, a column staging gains, a rule held in a
-macro they call), which must rebuild every month. Hand-made feeds cover a new month that changes the identity of a workplace seen before, and a
-rebuild that fails in a later batch, which must leave the stored table as it was.
+macro they call), which must rebuild every month. Hand-made feeds cover a new month that changes the identity of a
+workplace seen before, and a rebuild that fails in a later batch, which must leave the stored table as it was.
 """
 from __future__ import annotations
 

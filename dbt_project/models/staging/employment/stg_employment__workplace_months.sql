@@ -1,6 +1,7 @@
 {#- NPS workplace-month rows, typed, exact duplicates removed (identical business columns; the lineage of the
     first delivery is kept). The programme region is added downstream (intermediate/employment/
-    int_workplace_rows_bridged), and the workplace_key in int_workplace_months. Incremental by data_month (vars min_month / max_month). -#}
+    int_workplace_rows_bridged), and the workplace_key in int_workplace_months. Incremental by data_month (vars
+    min_month / max_month). -#}
 {{ config(**sme_warehouse.incremental_month_config()) }}
 {%- set business_columns = [
     'data_month', 'workplace_name', 'brn_prefix', 'enrolment_status', 'postcode', 'address_lot', 'address_road',
