@@ -59,6 +59,12 @@ def months_built(warehouse: Path) -> list[str]:
             "select strftime(data_month, '%Y-%m') from staging.dbt_months_to_build order by 1").fetchall()]
 
 
+def workplace_keys(warehouse: Path) -> set[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {key for (key,) in con.execute(
+            "select distinct workplace_key from intermediate.int_workplace_months").fetchall()}
+
+
 def differences(incremental: Path, fresh: Path) -> dict[str, tuple[int, int]]:
     """Per model whose rows differ: rows only in the incremental warehouse, rows only in the fresh one."""
     con = duckdb.connect()
@@ -179,8 +185,10 @@ def test_a_new_month_a_corrected_month_and_a_reference_change_each_build_to_the_
     names_sql = names.read_text(encoding="utf-8")
     assert names_sql.count("'corp.'") == 1
     names.write_text(names_sql.replace("'corp.'", "'corp.', '산업'"), encoding="utf-8")
+    keys_before = workplace_keys(warehouse)
     dbt_build(retokened, warehouse, root / "macro_change")
     assert len(months_built(warehouse)) == len(employment)
+    assert workplace_keys(warehouse) != keys_before         # the token reached names in the feeds: keys changed
     assert differences(warehouse, fresh_build(landing, retokened, root / "fresh_macro_change")) == {}
 
 
