@@ -25,10 +25,12 @@ run: setup
 	test -d $(LANDING) || $(BIN)/sme-warehouse generate --out $(LANDING) --scale demo --quiet
 	$(BIN)/sme-warehouse run --data-dir $(DATA_DIR) --landing $(LANDING)
 
-## test: the whole test suite (what CI runs)
+## test: the whole test suite (what CI runs) on TEST_WORKERS processes; each test file stays on one worker, so its
+## module fixtures (a dbt build, a pipeline run) are built once
+TEST_WORKERS ?= 2
 test: setup
 	bash scripts/install-browser.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## test-fast: the edit loop, under a minute: no end-to-end pipelines, no dbt builds, no browser
 test-fast: setup
