@@ -15,10 +15,6 @@ event_months as (
     {{ sme_warehouse.event_months_relation() }}
 ),
 
-samples as (
-    select 'all_firms' as sample union all select 'survivors' as sample
-),
-
 participations as (
     select brn, program_code, region_code, first_paid_on, baseline_month, workplace_id, baseline_headcount
     from {{ ref('int_program_participation') }}
@@ -34,66 +30,89 @@ units as (
     from {{ ref('int_comparison_matches') }}
 ),
 
-{#- the months of the workplaces the units follow, looked up once per unit and event month for both samples -#}
-unit_months as (
-    select months.workplace_id, months.data_month, months.enrolment_status, months.subscribers
-    from {{ ref('int_workplace_id_months') }} as months
-    inner join (select distinct workplace_id from units) as followed
-        on followed.workplace_id = months.workplace_id
+{#- each workplace a unit follows, once per baseline month (a comparison workplace serves many participations),
+    with its headcount at each event month under both samples: null where the sample does not measure it -#}
+followed as (
+    select distinct workplace_id, baseline_month from units
 ),
 
-measured as (
+followed_months as (
+    select months.workplace_id, months.data_month, months.enrolment_status, months.subscribers
+    from {{ ref('int_workplace_id_months') }} as months
+    inner join (select distinct workplace_id from followed) as workplaces
+        on workplaces.workplace_id = months.workplace_id
+),
+
+series as (
+    select
+        followed.workplace_id,
+        followed.baseline_month,
+        event_months.event_month,
+        case when months.enrolment_status = 1 then months.subscribers end as survivors_headcount,
+        case
+            when months.workplace_id is not null
+                then case when months.enrolment_status = 1 then months.subscribers else 0 end
+            when event_months.event_month > 0
+                 and {{ sme_warehouse.add_months('followed.baseline_month', 'event_months.event_month') }}
+                     <= loaded.last_month
+                then 0
+        end as all_firms_headcount
+    from followed
+    cross join event_months
+    cross join loaded
+    left join followed_months as months
+        on months.workplace_id = followed.workplace_id
+       and months.data_month = {{ sme_warehouse.add_months('followed.baseline_month', 'event_months.event_month') }}
+),
+
+{#- each unit's change from its baseline, both samples side by side, so the comparison workplaces are averaged
+    in one pass and not once per sample -#}
+changes as (
     select
         units.brn,
         units.program_code,
         units.matching,
-        units.baseline_headcount,
-        event_months.event_month,
-        months.workplace_id is not null as in_file,
-        case when months.enrolment_status = 1 then months.subscribers end as enrolled_headcount,
-        case when months.enrolment_status = 1 then months.subscribers else 0 end as file_headcount,
-        event_months.event_month > 0
-            and {{ sme_warehouse.add_months('units.baseline_month', 'event_months.event_month') }} <= loaded.last_month
-            as loaded_after_event
+        series.event_month,
+        cast(series.all_firms_headcount - units.baseline_headcount as double) as all_firms_change,
+        cast(series.survivors_headcount - units.baseline_headcount as double) as survivors_change
     from units
-    cross join event_months
-    cross join loaded
-    left join unit_months as months
-        on months.workplace_id = units.workplace_id
-       and months.data_month = {{ sme_warehouse.add_months('units.baseline_month', 'event_months.event_month') }}
-),
-
-observed as (
-    select
-        measured.brn,
-        measured.program_code,
-        measured.matching,
-        measured.baseline_headcount,
-        measured.event_month,
-        samples.sample,
-        case
-            when samples.sample = 'survivors' then measured.enrolled_headcount
-            when measured.in_file then measured.file_headcount
-            when measured.loaded_after_event then 0
-        end as headcount
-    from measured
-    cross join samples
+    inner join series
+        on series.workplace_id = units.workplace_id
+       and series.baseline_month = units.baseline_month
 ),
 
 treated as (
-    select brn, program_code, sample, event_month, cast(headcount - baseline_headcount as double) as treated_change
-    from observed
-    where matching is null and headcount is not null
+    select brn, program_code, 'all_firms' as sample, event_month, all_firms_change as treated_change
+    from changes
+    where matching is null and all_firms_change is not null
+    union all
+    select brn, program_code, 'survivors' as sample, event_month, survivors_change as treated_change
+    from changes
+    where matching is null and survivors_change is not null
+),
+
+comparison_samples as (
+    select
+        brn, program_code, matching, event_month,
+        count(all_firms_change) as all_firms_workplaces,
+        avg(all_firms_change) as all_firms_change,
+        count(survivors_change) as survivors_workplaces,
+        avg(survivors_change) as survivors_change
+    from changes
+    where matching is not null
+    group by brn, program_code, matching, event_month
 ),
 
 comparison as (
-    select
-        brn, program_code, matching, sample, event_month,
-        count(*) as comparison_workplaces,
-        avg(cast(headcount - baseline_headcount as double)) as comparison_change
-    from observed
-    where matching is not null and headcount is not null
-    group by brn, program_code, matching, sample, event_month
+    select brn, program_code, matching, 'all_firms' as sample, event_month,
+           all_firms_workplaces as comparison_workplaces, all_firms_change as comparison_change
+    from comparison_samples
+    where all_firms_workplaces > 0
+    union all
+    select brn, program_code, matching, 'survivors' as sample, event_month,
+           survivors_workplaces as comparison_workplaces, survivors_change as comparison_change
+    from comparison_samples
+    where survivors_workplaces > 0
 )
 
 select
