@@ -6,7 +6,10 @@
     new key's first month, and both share the brn prefix, the workplace type and the NPS industry code and differ
     in exactly one of region and normalised name, and neither is shared by several workplaces. An edge is kept only when it is the single one on both sides
     (never guessed). workplace_id is the first key of the chain, found by following predecessors up to
-    max_chain_hops times (Spark has no recursive CTE); a chain longer than that starts a new identity. -#}
+    max_chain_hops times (Spark has no recursive CTE); a chain longer than that starts a new identity.
+    entered_by_coverage_extension marks the keys of a workplace that entered the file through the 2025-07 coverage
+    extension: an individual workplace (type 2) somewhere in its chain, whose chain starts on or after var
+    nps_individual_coverage_from; such workplaces have no history before the break. -#}
 {%- set max_chain_hops = 6 %}
 
 with keys as (
@@ -53,10 +56,30 @@ hop_{{ hop }} as (
 )
 {%- endfor %}
 
+,
+
+chained as (
+    select keys.*, hop_{{ max_chain_hops }}.root_key as workplace_id
+    from keys
+    inner join hop_{{ max_chain_hops }} on hop_{{ max_chain_hops }}.workplace_key = keys.workplace_key
+),
+
+workplaces as (
+    select
+        workplace_id,
+        min(first_month) as first_month,
+        max(case when ever_individual then 1 else 0 end) = 1 as ever_individual
+    from chained
+    group by workplace_id
+)
+
 select
-    keys.workplace_key,
-    chained.root_key as workplace_id,
-    keys.first_month as valid_from,
-    keys.last_month as valid_to
-from keys
-inner join hop_{{ max_chain_hops }} as chained on chained.workplace_key = keys.workplace_key
+    chained.workplace_key,
+    chained.workplace_id,
+    chained.first_month as valid_from,
+    chained.last_month as valid_to,
+    case when workplaces.ever_individual
+              and workplaces.first_month >= {{ sme_warehouse.date_literal(var('nps_individual_coverage_from')) }}
+         then true else false end as entered_by_coverage_extension
+from chained
+inner join workplaces on workplaces.workplace_id = chained.workplace_id
