@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[generate,test]'
-	$(BIN)/python -m orchestration.lib.dbt > /dev/null    # the dbt manifest the first run is built from
+	$(BIN)/python -m orchestration.prepare > /dev/null    # the dbt manifest and the report's Vega bundle
 	touch $(STAMP)
 
 setup: $(STAMP)

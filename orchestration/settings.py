@@ -13,6 +13,10 @@ the checkout's `data/`. A per-path variable (`SME_WAREHOUSE_PATH`, `SME_SERVING_
 one path. The landing folder is an input: `--landing`, else `SME_LANDING_DIR`, else `<data>/landing` when the
 data folder was chosen, else the checkout's `data/landing`.
 
+Files derived from the installed packages alone, the same for every data folder (the KPI report's Vega bundle),
+are kept in one cache folder: `SME_CACHE_DIR`, else the user's cache folder (`~/.cache/sme-warehouse` on Linux).
+`make setup` fills it, so a first run does not wait for it.
+
 The CLI, the assets and the tests all build it with `Settings.resolve`; nothing here reads or writes the
 environment except `resolve`, which reads it.
 """
@@ -24,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
+import platformdirs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -58,6 +63,7 @@ class Settings(dg.ConfigurableResource):
     reports_dir: str
     dbt_target_dir: str
     dagster_home: str
+    cache_dir: str
 
     @classmethod
     def resolve(cls, *, data_dir: str | Path | None = None, warehouse: str | Path | None = None,
@@ -71,7 +77,9 @@ class Settings(dg.ConfigurableResource):
             paths["warehouse_path"] = Path(warehouse)
         landing_dir = landing or env.get("SME_LANDING_DIR") or (data / "landing" if chosen_data
                                                                  else DEFAULT_DATA_DIR / "landing")
+        cache_dir = env.get("SME_CACHE_DIR") or platformdirs.user_cache_dir("sme-warehouse")
         return cls(data_dir=str(data), landing_dir=str(Path(landing_dir).resolve()),
+                   cache_dir=str(Path(cache_dir).resolve()),
                    **{field: str(path.resolve()) for field, path in paths.items()})
 
     @property
@@ -101,6 +109,10 @@ class Settings(dg.ConfigurableResource):
     @property
     def dbt_target(self) -> Path:
         return Path(self.dbt_target_dir)
+
+    @property
+    def cache(self) -> Path:
+        return Path(self.cache_dir)
 
     @property
     def instance_dir(self) -> Path:

@@ -2,15 +2,18 @@
 bundle that draws them in the browser without the network.
 
 Each function takes the data frames serving/kpi_report.py assembled and returns one spec with its data inline.
-This module knows the look of the charts (marks, colours, axes, fonts); it reads no database and writes no HTML.
+This module knows the look of the charts (marks, colours, axes, fonts); it reads no database and writes no HTML
+(only the bundle's cache file).
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
+
+from quality.report import write_text_atomically
 
 CHART_FONT = "Noto Sans CJK KR, NanumGothic, sans-serif"
 ACTUAL, PATH, TARGET = "실적 Actual", "필요 경로 Path to target", "목표 Target"
@@ -136,11 +139,17 @@ def event_study_chart(effects: pd.DataFrame) -> dict:
     return _styled(chart)
 
 
-@functools.cache
-def vega_bundle() -> str:
-    """vega, vega-lite (the version Altair writes) and vega-embed as one script, shipped inside vl-convert-python."""
+def vega_bundle(cache_dir: str | Path) -> str:
+    """vega, vega-lite (the version Altair writes) and vega-embed as one script, shipped inside vl-convert-python.
+    Bundling takes about a second, so the script is kept in cache_dir under both versions and bundled again only
+    when either changes; the file is written whole or not at all, so runs may share the folder."""
     import vl_convert
     from altair.vegalite import SCHEMA_VERSION
 
-    major_minor = "_".join(SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return vl_convert.javascript_bundle(vl_version=f"v{major_minor}")
+    vl_version = "v" + "_".join(SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    cached = Path(cache_dir) / f"vega-bundle-{vl_version}-vl-convert-{vl_convert.__version__}.js"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+    write_text_atomically(cached, bundle)
+    return bundle

@@ -236,8 +236,9 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | Path) -> Path:
-    """Writes <reports_dir>/kpi.html for the latest published release and returns its path."""
+def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | Path, cache_dir: str | Path) -> Path:
+    """Writes <reports_dir>/kpi.html for the latest published release and returns its path (the Vega bundle it
+    inlines is kept in cache_dir)."""
     reports_dir = Path(reports_dir)
     con = connect(warehouse_or_serving_path, read_only=True)
     try:
@@ -267,7 +268,7 @@ def build_kpi_report(warehouse_or_serving_path: str | Path, reports_dir: str | P
         release=release, quarter=quarter, national=national, kpis=kpis, regions=_regions(regional),
         outcome_kpis=[kpi for code in OUTCOME_KPIS for kpi in kpis if kpi.code == code],
         headline=headline, programmes=programmes, programme_kpis=programme_kpis, effects=effect_rows, revisions=revisions, recount=_recount(release),
-        charts=_charts(kpis, released, regional, stages, effects, national), vega_bundle=kpi_charts.vega_bundle(),
+        charts=_charts(kpis, released, regional, stages, effects, national), vega_bundle=kpi_charts.vega_bundle(cache_dir),
         quality_link=quality_link, quality_exists=(reports_dir / quality_link).is_file(),
         generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(sep=" ")[:19])
 

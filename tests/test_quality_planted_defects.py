@@ -190,7 +190,7 @@ def test_an_unexplained_revision_of_an_old_quarter_withholds_the_release(warehou
     assert "candidate_revisions_explained" in withheld.value.report_path.read_text(encoding="utf-8")
 
 
-def test_a_corrected_delivery_is_a_revision_naming_the_file(built, tmp_path):
+def test_a_corrected_delivery_is_a_revision_naming_the_file(built, tmp_path, cache_dir):
     """The NPS file of 2023-09 is delivered again, corrected (가나테크 has 3 more people): jobs_created of 2023Q3
     changes from 6 to 9, the revision names the corrected file, and the release is published with it."""
     work = tmp_path / "work"
@@ -221,7 +221,7 @@ def test_a_corrected_delivery_is_a_revision_naming_the_file(built, tmp_path):
         ("jobs_created", "ALL", "2023Q3", 6.0, 9.0, "late or corrected delivery", "employment/nps_202309.csv")]
     assert second.previous_release_id == first.release_id
     # the KPI report shows each KPI's status, the recount and the revisions of the release it shows
-    page = build_kpi_report(db_path, tmp_path / "reports").read_text(encoding="utf-8")
+    page = build_kpi_report(db_path, tmp_path / "reports", cache_dir).read_text(encoding="utf-8")
     assert 'data-status="provisional"' in page and 'data-status="final"' in page
     assert "독립 재집계 Independent recount: <b data-status=\"passed\">passed</b>" in page
     assert "late or corrected delivery: employment/nps_202309.csv" in page

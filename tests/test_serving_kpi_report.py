@@ -21,12 +21,12 @@ CHARTS = 16            # 12 KPI trajectories, regional bars, region x stage heat
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> dict:
+def rendered(tmp_path_factory, cache_dir) -> dict:
     tmp = tmp_path_factory.mktemp("kpi_report")
     warehouse = build_warehouse(tmp / "warehouse.duckdb")
     serving = tmp / "serving.duckdb"
     refresh_serving(warehouse.path, serving, tmp / "exports")
-    report = build_kpi_report(serving, tmp / "reports")
+    report = build_kpi_report(serving, tmp / "reports", cache_dir)
     url = report.as_uri()
     dom = chromium("--dump-dom", url, profile=tmp / "profile").stdout
     screenshot = tmp / "kpi.png"

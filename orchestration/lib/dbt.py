@@ -150,11 +150,3 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return _LAYER_OWNERS.get(dbt_resource_props.get("schema"), ["team:sme-data-engineering"])
 
-
-if __name__ == "__main__":
-    # `python -m orchestration.lib.dbt`: prepare the manifest of this code version now (`make setup` does), so the
-    # first run after an install or a change starts without a dbt parse. Prints its path.
-    from orchestration.settings import Settings
-
-    settings = Settings.resolve()
-    print(prepared_manifest(settings.dbt_target, settings.dbt_vars()))

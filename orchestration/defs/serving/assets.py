@@ -31,5 +31,5 @@ def serving_copy(settings: Settings) -> dg.MaterializeResult:
 def kpi_report(settings: Settings) -> dg.MaterializeResult:
     from serving.kpi_report import build_kpi_report
 
-    path = build_kpi_report(settings.serving, settings.reports)
+    path = build_kpi_report(settings.serving, settings.reports, settings.cache)
     return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(path))})
