@@ -10,11 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,12 +21,10 @@ import pytest
 from ingestion.loader import load_landing
 from ingestion.contracts.identifiers import brn_check_digit
 from tests.handmade import write_employment, write_firms, write_funding
+from tests.dbt_cli import PROJECT, run_dbt
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"     # the dbt of the interpreter running the tests
-PROJECT = REPO / "dbt_project"
 
 
 def brn(first_nine: str) -> str:
@@ -149,14 +144,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     _write_landing(work / "landing")
     summary = load_landing(work / "landing", db_path)
     assert summary.total("rows_quarantined") == 0 and summary.files_by_status == {"loaded": 26}
-    env = {**os.environ, "SME_WAREHOUSE_PATH": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     started = time.monotonic()
-    result = subprocess.run(
-        [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    run_dbt(["build"], db_path, work)
     seconds = time.monotonic() - started
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     yield db_path, seconds, work / "target"
     shutil.rmtree(work, ignore_errors=True)
 
@@ -374,13 +364,8 @@ def test_exact_duplicates_removed_keeping_first_lineage(warehouse):
 def test_dbt_show_previews_a_model_written_in_month_batches_over_every_month(warehouse):
     """Only a build fills the batch table of an incremental_by_month model; a preview reads every month instead."""
     db_path, _, target = warehouse
-    result = subprocess.run(
-        [str(DBT), "show", "--select", "stg_employment__workplace_months", "--limit", "1000", "--output", "json",
-         "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target-path", str(target.parent / "show"),
-         "--log-path", str(target.parent / "logs")],
-        cwd=REPO, env={**os.environ, "SME_WAREHOUSE_PATH": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    result = run_dbt(["show", "--select", "stg_employment__workplace_months", "--limit", "1000", "--output", "json"],
+                     db_path, target.parent / "show", timeout=300)
     shown = {row["data_month"] for row in json.loads(result.stdout[result.stdout.index("{"):])["show"]}
     stored = {month for (month,) in _rows(db_path, "SELECT DISTINCT strftime(data_month, '%Y-%m-%d') "
                                                    "FROM staging.stg_employment__workplace_months")}

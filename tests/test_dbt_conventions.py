@@ -14,18 +14,13 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+from tests.dbt_cli import PROJECT, run_dbt
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"     # the dbt of the interpreter running the tests
-PROJECT = REPO / "dbt_project"
 PACKAGE = "sme_warehouse"
 
 LAYER_RULES = {
@@ -160,13 +155,7 @@ def project_config_violations(project: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
     target = tmp_path_factory.mktemp("dbt_parse")
-    env = {**os.environ, "SME_WAREHOUSE_PATH": str(target / "unused.duckdb"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [str(DBT), "parse", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT),
-         "--target-path", str(target / "target"), "--log-path", str(target / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    run_dbt(["parse"], target / "unused.duckdb", target, timeout=300)
     return json.loads((target / "target" / "manifest.json").read_text(encoding="utf-8"))
 
 

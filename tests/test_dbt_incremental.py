@@ -12,11 +12,7 @@ workplace seen before, and a rebuild that fails in a later batch, which must lea
 from __future__ import annotations
 
 import csv
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -27,11 +23,10 @@ from ingestion.files import data_month_of_file
 from ingestion.loader import load_landing
 from ingestion.normalise import clean_header
 from tests.handmade import funding_event, workplace_row, write_employment, write_firms, write_funding
+from tests.dbt_cli import REPO, run_dbt
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
 SCHEMAS = ("staging", "intermediate", "marts", "kpi")
 DIFFERENT_BY_CONSTRUCTION = {"loaded_at", "load_batch_id"}
 
@@ -42,14 +37,7 @@ FEW_MONTHS = 5000
 
 
 def dbt_build(project: Path, warehouse: Path, work: Path, rows_per_batch: int = FEW_MONTHS) -> None:
-    build_vars = {"warehouse_path": str(warehouse), "rows_per_batch": rows_per_batch}
-    result = subprocess.run(
-        [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-         "--vars", json.dumps(build_vars)],
-        cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    run_dbt(["build"], warehouse, work, project=project, dbt_vars={"rows_per_batch": rows_per_batch})
 
 
 def months_built(warehouse: Path) -> list[str]:
@@ -288,13 +276,9 @@ def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was
         "select\n    data_month,\n    brn_prefix,",
         "select\n    case when data_month = date '2024-03-01' then error('planted failure') else data_month end"
         " as data_month,\n    brn_prefix,"), encoding="utf-8")
-    result = subprocess.run(
-        [str(DBT), "run", "--full-refresh", "--select", "stg_employment__workplace_months",
-         "--project-dir", str(failing), "--profiles-dir", str(failing),
-         "--target-path", str(tmp_path / "failing" / "target"), "--log-path", str(tmp_path / "failing" / "logs"),
-         "--vars", json.dumps({"warehouse_path": str(warehouse), "rows_per_batch": 1})],
-        cwd=REPO, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, timeout=300)
+    result = run_dbt(["run", "--full-refresh", "--select", "stg_employment__workplace_months"], warehouse,
+                     tmp_path / "failing", project=failing, dbt_vars={"rows_per_batch": 1}, succeeds=False,
+                     timeout=300)
     assert result.returncode != 0 and "planted failure" in result.stdout
 
     with duckdb.connect(str(warehouse), read_only=True) as con:

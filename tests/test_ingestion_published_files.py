@@ -21,6 +21,7 @@ from ingestion.files import data_month_of_file
 from ingestion.loader import load_landing
 from orchestration.runner import employment_partition_range
 from orchestration.settings import Settings
+from tests.dbt_cli import run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "published"
 PORTAL = "국민연금공단_국민연금 가입 사업장 내역_{}.csv"
@@ -383,16 +384,8 @@ def test_validate_names_the_code_12_rows_it_would_quarantine(code12_landing):
 
 def _dbt_build_bridged(warehouse: Path, work: Path) -> None:
     """dbt builds the region bridge models (and their data tests) on the rows as the loader keeps them."""
-    import os
-
-    project = Path(__file__).resolve().parents[1] / "dbt_project"
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--select", "+int_workplace_rows_bridged",
-         "+int_firm_designations_bridged", "--indirect-selection", "cautious", "--exclude", "test_type:unit",
-         "--profiles-dir", str(project), "--project-dir", str(project),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "SME_WAREHOUSE_PATH": str(warehouse)}, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-4000:]
+    run_dbt(["build", "--select", "+int_workplace_rows_bridged", "+int_firm_designations_bridged",
+             "--indirect-selection", "cautious", "--exclude", "test_type:unit"], warehouse, work, timeout=600)
 
 
 @pytest.mark.slow

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -26,12 +23,10 @@ from quality.gate import ReleaseWithheld, run_all
 from quality.release import candidate_content_hash, release_run
 from serving.kpi_report import build_kpi_report
 from tests.handmade import write_employment, write_firms, write_funding
+from tests.dbt_cli import PROJECT, run_dbt
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
-PROJECT = REPO / "dbt_project"
 BATCH = "planted-defects-batch"
 MONTHS = [dt.date(2023 + i // 12, i % 12 + 1, 1) for i in range(18)]     # 2023-01 .. 2024-06
 
@@ -76,14 +71,6 @@ def _write_landing(landing: Path) -> None:
             for b, name, region, sigungu, _, _, headcount in FIRMS])
 
 
-def _dbt(args: list[str], db_path: Path, work: Path, project: Path = PROJECT) -> None:
-    env = {**os.environ, "SME_WAREHOUSE_PATH": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run([str(DBT), *args, "--profiles-dir", str(project), "--project-dir", str(project),
-                             "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse dbt built from the landing folder above, through the loader (dbt's target folder beside it)."""
@@ -92,7 +79,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write_landing(work / "landing")
     summary = load_landing(work / "landing", db_path, batch_id=BATCH)
     assert summary.total("rows_quarantined") == 0
-    _dbt(["build"], db_path, work)
+    run_dbt(["build"], db_path, work)
     return db_path
 
 
@@ -206,7 +193,7 @@ def test_a_corrected_delivery_is_a_revision_naming_the_file(built, tmp_path, cac
     fields[18] = str(int(fields[18]) + 3)
     corrected.write_bytes(("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n").encode("cp949"))
     load_landing(landing, db_path, batch_id="correction-batch")
-    _dbt(["build"], db_path, work)
+    run_dbt(["build"], db_path, work)
     published = _release(db_path, tmp_path / "reports", "correction-batch")[1]
     second = published.release
     report = json.loads(published.report.json_path.read_text(encoding="utf-8"))
@@ -253,8 +240,8 @@ def test_a_bridge_gap_leaves_a_designation_without_region_and_withholds_the_rele
     row_51 = "B010,51,,1900-01-01,,51,"
     assert rows.count(row_51) == 1
     bridge.write_text(rows.replace(row_51, "B010,51,,2023-06-11,,51,"), encoding="utf-8")
-    _dbt(["seed", "--select", "ref_admin_region_bridge"], warehouse, tmp_path, project)
-    _dbt(["run", "--select", "ref_admin_region_bridge+"], warehouse, tmp_path, project)
+    run_dbt(["seed", "--select", "ref_admin_region_bridge"], warehouse, tmp_path, project=project)
+    run_dbt(["run", "--select", "ref_admin_region_bridge+"], warehouse, tmp_path, project=project)
     with pytest.raises(ReleaseWithheld) as withheld:
         _release(warehouse, tmp_path / "reports")
     assert "kpi_entities_have_region" in withheld.value.failed_checks
@@ -274,7 +261,7 @@ def _recount_after_mutating(warehouse: Path, tmp_path: Path, model_name: str, ol
     source = model.read_text(encoding="utf-8")
     assert source.count(old) == 1
     model.write_text(source.replace(old, new), encoding="utf-8")
-    _dbt(["run", "--select", f"{model_name}+"], warehouse, tmp_path, project)
+    run_dbt(["run", "--select", f"{model_name}+"], warehouse, tmp_path, project=project)
     outcome = run_all(warehouse, batch_ids=[BATCH])
     recount = next(r for r in outcome.results if r.name == "candidate_independent_recount")
     assert recount.status == "failed"
