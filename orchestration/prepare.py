@@ -1,5 +1,5 @@
 """`python -m orchestration.prepare` (`make setup` runs it): what a first run would otherwise make before its
-first step, made now for this code version and these installed packages. The manifest the Dagster definitions
+first step, made now for this code version and these installed packages: the manifest the Dagster definitions
 are built from (so the first run starts without a dbt parse) and the Vega bundle the KPI report inlines. Prints
 where each went."""
 from __future__ import annotations

@@ -20,8 +20,8 @@ import pytest
 
 from ingestion.loader import load_landing
 from ingestion.contracts.identifiers import brn_check_digit
-from tests.handmade import write_employment, write_firms, write_funding
 from tests.dbt_cli import PROJECT, run_dbt
+from tests.handmade import write_employment, write_firms, write_funding
 
 pytestmark = pytest.mark.slow
 

@@ -16,10 +16,11 @@ import csv
 import json
 import re
 from pathlib import Path
-from tests.dbt_cli import PROJECT, run_dbt
 
 import pytest
 import yaml
+
+from tests.dbt_cli import PROJECT, run_dbt
 
 PACKAGE = "sme_warehouse"
 

@@ -22,8 +22,8 @@ from generator import generate
 from ingestion.files import data_month_of_file
 from ingestion.loader import load_landing
 from ingestion.normalise import clean_header
-from tests.handmade import funding_event, workplace_row, write_employment, write_firms, write_funding
 from tests.dbt_cli import REPO, run_dbt
+from tests.handmade import funding_event, workplace_row, write_employment, write_firms, write_funding
 
 pytestmark = pytest.mark.slow
 

@@ -22,8 +22,8 @@ from quality.checks.registry import load_config
 from quality.gate import ReleaseWithheld, run_all
 from quality.release import candidate_content_hash, release_run
 from serving.kpi_report import build_kpi_report
-from tests.handmade import write_employment, write_firms, write_funding
 from tests.dbt_cli import PROJECT, run_dbt
+from tests.handmade import write_employment, write_firms, write_funding
 
 pytestmark = pytest.mark.slow
 

@@ -54,9 +54,7 @@ hop_{{ hop }} as (
     from hop_{{ hop - 1 }}
     left join edges on edges.successor_key = hop_{{ hop - 1 }}.root_key
 )
-{%- endfor %}
-
-,
+{%- endfor %},
 
 chained as (
     select keys.*, hop_{{ max_chain_hops }}.root_key as workplace_id
