@@ -51,7 +51,8 @@
 {% macro incremental_definition_checksum() -%}
     {%- set seen = {} -%}
     {%- set pending = sme_warehouse.incremental_models() | map(attribute='unique_id') | list -%}
-    {%- set macros = [] -%}
+    {#- the project's materialization is walked like the macros the nodes call, so the helpers it calls count too -#}
+    {%- set macros = ['macro.' ~ project_name ~ '.materialization_incremental_by_month_' ~ adapter.type()] -%}
     {#- a breadth-first walk up depends_on; Jinja has no while, so the list grows as it is iterated -#}
     {%- for unique_id in pending -%}
         {%- if unique_id not in seen and unique_id in graph.nodes -%}
@@ -68,11 +69,6 @@
             {%- do macros.extend(macro.depends_on.macros) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set materialization = sme_warehouse.parsed_macro(
-            'macro.' ~ project_name ~ '.materialization_incremental_by_month_' ~ adapter.type()) -%}
-    {%- if materialization is not none -%}
-        {%- do seen.update({materialization.unique_id: local_md5(materialization.macro_sql)}) -%}
-    {%- endif -%}
     {%- set parts = [] -%}
     {%- for unique_id in seen | sort -%}
         {%- do parts.append(unique_id ~ '=' ~ seen[unique_id]) -%}
