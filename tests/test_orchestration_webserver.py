@@ -47,9 +47,29 @@ def graphql(port: int, query: str) -> dict:
     return payload["data"]
 
 
+LOCATIONS_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
+    locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+
+
+def wait_for_code_location(port: int, deadline: float) -> None:
+    """Until the webserver has loaded the definitions: it answers before its code location has, and a location
+    that failed to load is left out of the repositories rather than reported."""
+    while True:
+        entries = graphql(port, LOCATIONS_QUERY)["workspaceOrError"]["locationEntries"]
+        failed = [e for e in entries if (e["locationOrLoadError"] or {}).get("__typename") == "PythonError"]
+        if failed:
+            pytest.fail(f"the code location did not load: {failed[0]['locationOrLoadError']['message'][:2000]}")
+        if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"the code location was still loading after the webserver's deadline: {entries}")
+        time.sleep(1)
+
+
 @contextlib.contextmanager
 def running_webserver(env: dict[str, str]):
-    """A dagster-webserver on the definitions, on a free local port, for the duration of the block."""
+    """A dagster-webserver on the definitions, on a free local port, its code location loaded, for the duration
+    of the block."""
     port = free_port()
     webserver_bin = Path(sys.executable).parent / "dagster-webserver"
     process = subprocess.Popen([str(webserver_bin), "-m", "orchestration.definitions", "-h", "127.0.0.1",
@@ -65,6 +85,7 @@ def running_webserver(env: dict[str, str]):
                     output = process.stdout.read().decode(errors="replace") if process.poll() is not None else ""
                     pytest.fail(f"dagster-webserver did not come up on port {port}: {output[-2000:]}")
                 time.sleep(1)
+        wait_for_code_location(port, deadline)
         yield port
     finally:
         process.terminate()
@@ -124,7 +145,8 @@ mutation Launch($params: ExecutionParams!) {
 """
 
 
-def test_two_runs_launched_from_the_ui_run_one_after_the_other_and_each_release_is_what_its_gate_judged(tmp_path):
+def test_two_runs_launched_from_the_ui_run_one_after_the_other_and_each_release_is_what_its_gate_judged(
+        dbt_manifest, tmp_path):
     """Two warehouse runs submitted together through the webserver: the instance queues the second until the
     first is done, and each release's content is the candidate its own gate judged, from the inputs it records."""
     import duckdb
