@@ -16,7 +16,7 @@ from orchestration.settings import REPO_ROOT, Settings
 INSTANCE_CONFIG = REPO_ROOT / "orchestration" / "dagster.yaml"
 
 
-def prepare_instance_home(settings: Settings) -> Path:
+def write_instance_config(settings: Settings) -> Path:
     """The instance folder with its dagster.yaml: the pools and run limits of `orchestration/dagster.yaml`, and
     the event log in one SQLite database under the folder (`orchestration/storage.py`). Dagster's default keeps
     one database per run and commits each event to two of them; a run plans some 270 events before its first
@@ -35,8 +35,20 @@ def prepare_instance_home(settings: Settings) -> Path:
     return home
 
 
+def prepare_instance_home(settings: Settings) -> Path:
+    """The instance folder for processes started on it together (`make dev`'s webserver and daemon): its
+    config, and its SQLite storages created by opening the instance once here. Two processes opening a new
+    folder at the same moment would both create the schema, and the second fails ("table alembic_version
+    already exists")."""
+    home = write_instance_config(settings)
+    with dg.DagsterInstance.from_config(str(home)):
+        pass
+    return home
+
+
 def instance_for(settings: Settings) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(str(prepare_instance_home(settings)))
+    """The data folder's instance, opened in this process (`sme-warehouse run`)."""
+    return dg.DagsterInstance.from_config(str(write_instance_config(settings)))
 
 
 if __name__ == "__main__":

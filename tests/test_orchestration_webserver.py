@@ -133,6 +133,25 @@ def test_an_instance_runs_one_warehouse_run_at_a_time_and_one_writer_step(tmp_pa
         assert isinstance(instance.event_log_storage, WarehouseEventLogStorage)      # one database, opened once
 
 
+
+def test_a_prepared_instance_home_has_its_storage_so_the_webserver_and_daemon_can_start_together(tmp_path):
+    """`make dev` and the two-runs test start the webserver and the daemon on a new folder at once: if neither
+    found the SQLite schemas made, both would create them, and one fails on "table alembic_version already
+    exists"."""
+    import sqlite3
+
+    from orchestration.instance import prepare_instance_home
+    from orchestration.settings import Settings
+
+    home = prepare_instance_home(Settings.resolve(data_dir=tmp_path))
+    databases = sorted(p.relative_to(home).as_posix() for p in home.rglob("*.db"))
+    assert databases == ["history/event_log.db", "history/runs.db", "schedules/schedules.db"]
+    for database in databases:
+        with contextlib.closing(sqlite3.connect(home / database)) as con:
+            tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "alembic_version" in tables and len(tables) > 1, (database, tables)
+
+
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {
   launchRun(executionParams: $params) {
