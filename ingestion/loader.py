@@ -147,6 +147,10 @@ def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] =
 
 # Statuses of a file version whose rows (loaded or quarantined) are in the warehouse.
 _LIVE = ("loaded", "loaded_with_quarantine", "rejected")
+# Statuses of a file version whose rows are in the raw table.
+_LOADED = ("loaded", "loaded_with_quarantine")
+# The reason of an NPS file refused because its path already delivered another month.
+PATH_REUSED = "file_path_reused"
 
 
 def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, contract: FeedContract,
@@ -161,14 +165,15 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
     data = path.read_bytes()
     sha = sha256_of(data)
     earlier = con.execute(
-        "SELECT file_path, sha256 FROM audit.ingest_files WHERE file_path = ? OR sha256 = ? ORDER BY loaded_at",
-        [rel_path, sha]).fetchall()
-    if (rel_path, sha) in earlier:
+        "SELECT file_path, sha256, reject_reason FROM audit.ingest_files WHERE file_path = ? OR sha256 = ? "
+        "ORDER BY loaded_at", [rel_path, sha]).fetchall()
+    if (rel_path, sha) in ((p, s) for p, s, _ in earlier):
         if signature is not None:         # touched, copied back or recorded before signatures: not read next time
             con.execute("UPDATE audit.ingest_files SET file_signature = ? WHERE file_path = ? AND sha256 = ?",
                         [signature, rel_path, sha])
         return FileOutcome(rel_path, contract.name, "unchanged")
-    same_content = [p for p, s in earlier if s == sha]
+    # a copy, under a name of its own, of a file refused for its path is that month's delivery, not a duplicate
+    same_content = [p for p, s, reason in earlier if s == sha and reason != PATH_REUSED]
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if same_content:
         outcome = FileOutcome(rel_path, contract.name, "duplicate",
@@ -177,6 +182,13 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, path: Path, con
         return outcome
     with tempfile.TemporaryDirectory(prefix="sme_load_") as scratch:
         parsed = _parse(con, data, rel_path, path, contract, Path(scratch))
+        if contract is employment.CONTRACT and parsed.data_month is not None \
+                and (held := _other_month_at_path(con, rel_path, parsed.data_month)) is not None:
+            parsed = _rejected_whole(
+                con, data, decode(data, employment.ENCODING).text, rel_path, path, contract, PATH_REUSED,
+                f"its rows state {parsed.data_month}, but the rows of {held} loaded from this path are still in the "
+                "warehouse, and rows are known by path and row number: give each month a file name of its own, as "
+                "the portal does", parsed.encoding)
         con.execute("BEGIN TRANSACTION")
         try:
             corrected = [] if parsed.reject_reason else _versions_corrected(con, contract, rel_path, parsed.data_month)
@@ -255,11 +267,29 @@ def _parse(con, data: bytes, rel_path: str, path: Path, contract: FeedContract, 
             reason, error = exc.reason, str(exc).removeprefix(f"{rel_path}: ")
         except duckdb.Error as exc:      # the CSV reader gave up on the file as a whole (mixed line endings, say)
             reason, error = "file_unparseable", str(exc).strip().splitlines()[0]
-    lines = physical_lines(decoded.text) if decoded.text is not None else lenient_lines(data)
+    return _rejected_whole(con, data, decoded.text, rel_path, path, contract, reason, error, decoded.encoding)
+
+
+def _rejected_whole(con, data: bytes, text: str | None, rel_path: str, path: Path, contract: FeedContract,
+                    reason: str, error: str, encoding: str | None = None) -> _Parsed:
+    """Every record of the file quarantined with the file-level reason, in place of what it parsed into."""
+    reset_incoming(con)
+    lines = physical_lines(text) if text is not None else lenient_lines(data)
     first_row = 1 if path.suffix == ".jsonl" else 2
     records = [(n, line) for n, line in enumerate(lines[first_row - 1:], start=first_row) if line.strip()]
     _quarantine_records(con, records, rel_path, contract, reason, error)
-    return _Parsed(len(records), decoded.encoding, None, reason, f"{rel_path}: {error}")
+    return _Parsed(len(records), encoding, None, reason, f"{rel_path}: {error}")
+
+
+def _other_month_at_path(con, rel_path: str, data_month: str) -> str | None:
+    """The month whose loaded NPS rows came from this path, when it is not `data_month`: a second month there
+    would give two rows one (path, row), which lineage, staging's primary key and the versions a release names
+    all take to be one row."""
+    held = con.execute(
+        "SELECT strftime(data_month, '%Y-%m') FROM audit.ingest_files WHERE feed = 'employment' AND file_path = ? "
+        f"AND status IN {_LOADED} AND data_month <> CAST(? AS DATE) LIMIT 1",
+        [rel_path, f"{data_month}-01"]).fetchall()
+    return held[0][0] if held else None
 
 
 def _write_parsed(con, parsed: _Parsed, rel_path: str, contract: FeedContract, sha: str, size: int,

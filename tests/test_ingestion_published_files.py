@@ -202,6 +202,38 @@ def test_a_corrected_month_under_a_new_posting_date_replaces_the_month_and_super
     assert query(warehouse, "SELECT count(*) FROM raw.employment WHERE data_month = DATE '2024-03-01'") == [(8,)]
 
 
+
+def test_a_month_saved_over_last_months_file_is_refused_until_it_has_a_name_of_its_own(tmp_path):
+    """A download script that saves every month to one name: the path already delivered March, so April there
+    would give two rows each (path, row). It is quarantined whole, March stays, and the same file under a name
+    of its own loads as April."""
+    employment = tmp_path / "landing" / "employment"
+    employment.mkdir(parents=True)
+    latest = employment / "nps_latest.csv"
+    shutil.copy(FIXTURES / "employment" / MARCH_2024, latest)
+    warehouse = tmp_path / "warehouse.duckdb"
+    [march] = load_landing(tmp_path / "landing", warehouse).files
+    assert (march.status, march.data_month) == ("loaded", "2024-03")
+    april = fixture_lines(MARCH_2024)
+    write_lines(employment.parent, "nps_latest.csv", [april[0], *(with_field(line, "month", "2024-04")
+                                                                  for line in april[1:])])
+    [refused] = load_landing(tmp_path / "landing", warehouse).files
+    assert (refused.status, refused.reject_reason, refused.rows_read, refused.rows_quarantined) == (
+        "rejected", "file_path_reused", 9, 9)
+    assert "2024-04" in refused.error and "2024-03" in refused.error
+    assert query(warehouse, "SELECT DISTINCT reason_code FROM audit.quarantine") == [("file_path_reused",)]
+    assert query(warehouse, "SELECT data_month, count(*) FROM raw.employment GROUP BY 1") == [(dt.date(2024, 3, 1), 9)]
+    assert [f.status for f in load_landing(tmp_path / "landing", warehouse).files] == ["unchanged"]
+
+    shutil.copy(latest, employment / PORTAL.format("20240527"))
+    loaded = {f.file_path: f for f in load_landing(tmp_path / "landing", warehouse).files}
+    assert (loaded[f"employment/{PORTAL.format('20240527')}"].status,
+            loaded[f"employment/{PORTAL.format('20240527')}"].data_month) == ("loaded", "2024-04")
+    assert query(warehouse, "SELECT data_month, source_file, count(*) FROM raw.employment GROUP BY 1, 2 ORDER BY 1") == [
+        (dt.date(2024, 3, 1), "employment/nps_latest.csv", 9),
+        (dt.date(2024, 4, 1), f"employment/{PORTAL.format('20240527')}", 9)]
+
+
 def test_a_rejected_correction_keeps_the_month_already_loaded(landing, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     load_landing(landing, warehouse)

@@ -90,6 +90,9 @@ CONTRACT = FeedContract(
                          "is quarantined",
         "file_mixed_months": "rows state more than one data month; a monthly file states one, so every row is "
                              "quarantined and nothing of the file loads",
+        "file_path_reused": "the file states another month than the one already loaded from the same path (a "
+                            "download saved over last month's file); rows are known by path and row number, so "
+                            "every row is quarantined until the month comes under a name of its own",
         "invalid_month": "자료생성년월 is not YYYY-MM or YYYYMM",
         "invalid_brn": "사업자등록번호 is not 6 digits (the masked prefix)",
         "unknown_region": "법정동주소광역시도코드 is not a known region code",
