@@ -282,9 +282,9 @@ def _rejected_whole(con, data: bytes, text: str | None, rel_path: str, path: Pat
 
 
 def _other_month_at_path(con, rel_path: str, data_month: str) -> str | None:
-    """The month whose loaded NPS rows came from this path, when it is not `data_month`: a second month there
-    would give two rows one (path, row), which lineage, staging's primary key and the versions a release names
-    all take to be one row."""
+    """The month whose loaded NPS rows came from this path, when it is not `data_month`. A second month there
+    would give two rows the same (path, row), which lineage, staging's primary key and a release's file
+    versions each take to name one row."""
     held = con.execute(
         "SELECT strftime(data_month, '%Y-%m') FROM audit.ingest_files WHERE feed = 'employment' AND file_path = ? "
         f"AND status IN {_LOADED} AND data_month <> CAST(? AS DATE) LIMIT 1",
