@@ -202,11 +202,10 @@ def test_a_corrected_month_under_a_new_posting_date_replaces_the_month_and_super
     assert query(warehouse, "SELECT count(*) FROM raw.employment WHERE data_month = DATE '2024-03-01'") == [(8,)]
 
 
-
 def test_a_month_saved_over_last_months_file_is_refused_until_it_has_a_name_of_its_own(tmp_path):
-    """A download script that saves every month to one name: the path already delivered March, so April there
-    would give two rows each (path, row). It is quarantined whole, March stays, and the same file under a name
-    of its own loads as April."""
+    """A download script that saves every month under one name: the path already delivered March, and April
+    loaded there would share every (path, row) with it. April is quarantined whole, March stays, and the same
+    file under a name of its own loads as April."""
     employment = tmp_path / "landing" / "employment"
     employment.mkdir(parents=True)
     latest = employment / "nps_latest.csv"

@@ -133,7 +133,6 @@ def test_an_instance_runs_one_warehouse_run_at_a_time_and_one_writer_step(tmp_pa
         assert isinstance(instance.event_log_storage, WarehouseEventLogStorage)      # one database, opened once
 
 
-
 def test_a_prepared_instance_home_has_its_storage_so_the_webserver_and_daemon_can_start_together(tmp_path):
     """`make dev` and the two-runs test start the webserver and the daemon on a new folder at once: if neither
     found the SQLite schemas made, both would create them, and one fails on "table alembic_version already
