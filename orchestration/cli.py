@@ -17,8 +17,6 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from orchestration.settings import Settings, dbt_target  # noqa: E402
-
 
 def _generate(args: argparse.Namespace) -> int:
     try:
@@ -56,6 +54,7 @@ def landing_problem(landing: Path) -> str | None:
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.rerun import nothing_new
+    from orchestration.settings import Settings, dbt_target
 
     settings = Settings.resolve(data_dir=args.data_dir, warehouse=args.warehouse, landing=args.landing)
     if (problem := landing_problem(settings.landing)) is not None:
@@ -72,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from orchestration.settings import Settings
     from quality.release import latest_release
     from serving.lineage import explain
 
