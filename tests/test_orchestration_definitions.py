@@ -34,7 +34,6 @@ def test_importing_the_entry_point_parses_builds_and_writes_nothing(tmp_path):
     assert not (tmp_path / "data").exists(), "the import wrote into the data folder (a dbt parse, say)"
 
 
-
 def test_the_command_line_imports_dagster_only_for_the_commands_that_need_it(tmp_path):
     """`make run` generates the demo feeds with `sme-warehouse generate` first: importing Dagster for it took
     0.65 s of its 1.6 s."""
@@ -45,6 +44,7 @@ def test_the_command_line_imports_dagster_only_for_the_commands_that_need_it(tmp
                                 "--scale", "demo", "--quiet"], capture_output=True, text=True, timeout=300)
     assert generated.returncode == 0, generated.stderr[-3000:]
     assert {"employment", "firms", "funding"} <= {p.name for p in tmp_path.iterdir()}
+
 
 def test_the_definitions_are_built_once_per_process_and_data_folder(dbt_manifest):
     from orchestration.definitions import build_definitions
