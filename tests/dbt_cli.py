@@ -20,7 +20,7 @@ def run_dbt(args: list[str], warehouse: Path, work: Path, *, project: Path = PRO
                "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    env = {**os.environ, "SME_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {**os.environ, "SME_WAREHOUSE_PATH": str(warehouse)}      # conftest turns dbt's usage stats off
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     if succeeds:
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -26,7 +26,6 @@ from tests.handmade import write_employment, write_firms, write_funding
 pytestmark = pytest.mark.slow
 
 
-
 def brn(first_nine: str) -> str:
     return first_nine + str(brn_check_digit(first_nine))
 

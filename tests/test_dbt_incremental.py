@@ -8,6 +8,7 @@ construction, left out). Three arrivals are covered: a new month, a corrected re
 change to the incremental models' definition (reference data they read, a column staging gains, a rule held in a
 macro they call), which must rebuild every month. Hand-made feeds cover a new month that changes the identity of a
 workplace seen before, and a rebuild that fails in a later batch, which must leave the stored table as it was.
+The definition checksum is shown to change with the materialization and with a macro only it calls.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from generator import generate
 from ingestion.files import data_month_of_file
 from ingestion.loader import load_landing
 from ingestion.normalise import clean_header
-from tests.dbt_cli import REPO, run_dbt
+from tests.dbt_cli import PROJECT, run_dbt
 from tests.handmade import funding_event, workplace_row, write_employment, write_firms, write_funding
 
 pytestmark = pytest.mark.slow
@@ -122,7 +123,7 @@ def arrivals(tmp_path_factory):
 def test_a_new_month_a_corrected_month_and_a_reference_change_each_build_to_the_full_result(arrivals):
     root, landing, employment = arrivals
     warehouse = root / "incremental.duckdb"
-    project = REPO / "dbt_project"
+    project = PROJECT
 
     for path in employment[:-1]:
         shutil.copy(path, landing / "employment" / path.name)
@@ -186,8 +187,8 @@ def test_a_build_with_nothing_new_rebuilds_no_month_and_tests_none_again(arrival
     for path in employment:
         shutil.copy(path, landing / "employment" / path.name)
     load_landing(landing, warehouse)
-    dbt_build(REPO / "dbt_project", warehouse, root / "settled_first")
-    dbt_build(REPO / "dbt_project", warehouse, root / "settled_again")
+    dbt_build(PROJECT, warehouse, root / "settled_first")
+    dbt_build(PROJECT, warehouse, root / "settled_again")
     assert months_built(warehouse) == []
 
 
@@ -231,14 +232,14 @@ def test_a_month_that_breaks_a_workplace_chain_rewrites_the_rows_of_the_keys_it_
         month_file(month)
     warehouse = tmp_path / "incremental.duckdb"
     load_landing(landing, warehouse)
-    dbt_build(REPO / "dbt_project", warehouse, tmp_path / "first")
+    dbt_build(PROJECT, warehouse, tmp_path / "first")
     mark_stored_row(warehouse, neighbour, "2024-03")
     if not identities_recorded:
         with duckdb.connect(str(warehouse)) as con:
             con.execute("drop table staging.dbt_workplace_identities_built")
     month_file("2024-04")
     load_landing(landing, warehouse)
-    dbt_build(REPO / "dbt_project", warehouse, tmp_path / "increment")
+    dbt_build(PROJECT, warehouse, tmp_path / "increment")
 
     assert months_built(warehouse) == ["2024-04"]
     # the neighbour's 2024-03 row was left in place, unless no key's identity could be compared
@@ -250,7 +251,7 @@ def test_a_month_that_breaks_a_workplace_chain_rewrites_the_rows_of_the_keys_it_
                                     order by 1, 2""", [hanbit]).fetchall()
     assert identities == [("2024-01", busan, True), ("2024-02", busan, True), ("2024-03", daegu, True),
                           ("2024-04", busan, True), ("2024-04", daegu, True)]
-    assert differences(warehouse, fresh_build(landing, REPO / "dbt_project", tmp_path / "fresh")) == {}
+    assert differences(warehouse, fresh_build(landing, PROJECT, tmp_path / "fresh")) == {}
 
 
 def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was(tmp_path):
@@ -265,10 +266,10 @@ def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was
         write_employment(landing, f"nps_{month}.csv", [workplace_row(month)])
     warehouse = tmp_path / "warehouse.duckdb"
     load_landing(landing, warehouse)
-    dbt_build(REPO / "dbt_project", warehouse, tmp_path / "first")
+    dbt_build(PROJECT, warehouse, tmp_path / "first")
 
     failing = tmp_path / "failing_project"
-    shutil.copytree(REPO / "dbt_project", failing, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    shutil.copytree(PROJECT, failing, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
     staging = failing / "models" / "staging" / "employment" / "stg_employment__workplace_months.sql"
     staging_sql = staging.read_text(encoding="utf-8")
     assert "select\n    data_month,\n    brn_prefix," in staging_sql
@@ -288,3 +289,38 @@ def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was
                                 "where table_name like 'dbt_month_batch%'").fetchall()
     assert [month for (month,) in stored] == months
     assert leftovers == []
+
+
+def definition_checksum(project: Path, work: Path) -> str:
+    """The incremental models' definition checksum of `project` (macros/incremental_months.sql), printed by an
+    operation added to the project for the test."""
+    (project / "macros" / "print_definition_checksum.sql").write_text(
+        "{% macro print_definition_checksum() %}"
+        "{{ print('checksum=' ~ sme_warehouse.incremental_definition_checksum()) }}{% endmacro %}\n", encoding="utf-8")
+    result = run_dbt(["run-operation", "print_definition_checksum"], work / "unused.duckdb", work, project=project,
+                     timeout=300)
+    [checksum] = [line.split("=", 1)[1] for line in result.stdout.splitlines() if line.startswith("checksum=")]
+    return checksum
+
+
+def test_the_definition_checksum_follows_the_materialization_and_the_helpers_only_it_calls(tmp_path):
+    """The materialization writing the month-local models is part of their definition, and so is a macro that only
+    the materialization calls: an edit to either must rebuild every month. The planted helper is called by the
+    materialization alone, so the checksum can only see it through the materialization's own macro calls."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    materialization = project / "macros" / "incremental_by_month.sql"
+    opening = "{% materialization incremental_by_month, adapter='duckdb' %}\n"
+    source = materialization.read_text(encoding="utf-8")
+    assert source.count(opening) == 1
+    helper = "{% macro planted_helper() %}{{ return('first') }}{% endmacro %}\n"
+    materialization.write_text(helper + source.replace(
+        opening, opening + "    {%- do sme_warehouse.planted_helper() -%}\n"), encoding="utf-8")
+    with_helper = definition_checksum(project, tmp_path / "with_helper")
+    materialization.write_text(materialization.read_text(encoding="utf-8").replace("'first'", "'second'"),
+                               encoding="utf-8")
+    helper_changed = definition_checksum(project, tmp_path / "helper_changed")
+    materialization.write_text(materialization.read_text(encoding="utf-8").replace(
+        opening, opening + "    {#- an edit to the materialization itself -#}\n"), encoding="utf-8")
+    materialization_changed = definition_checksum(project, tmp_path / "materialization_changed")
+    assert len({with_helper, helper_changed, materialization_changed}) == 3
