@@ -6,8 +6,8 @@ Per month file and in total:
   (`CREATE TABLE ... AS SELECT * FROM read_csv(...)`), no validation;
 - the pandas peer: `pandas.read_csv(encoding='cp949')` plus the same validation in pandas (month form and one
   month per file, business-number prefix, status, region code, workplace type, counts, both date forms, the
-  시군구 form, a row under code 12 placed in 29 or 46 by the bridge seed), then the valid rows written to a DuckDB
-  table;
+  시군구 form, a row under code 12 placed in 29 or 46 by the bridge seed), the rows repeating an earlier one marked
+  as copies, then the valid rows written to a DuckDB table;
 - the loader (`ingestion.loader.load_landing`), which also keeps lineage, quarantines with reasons and reconciles.
 The figures to watch are loader / floor and peer / loader (goal: the loader at least 3x faster than the peer).
 Not a test: machines are noisy, so compare ratios taken side by side.
@@ -64,7 +64,8 @@ def _split_codes_placed(resolver, text: dict[str, pd.Series], month: str) -> pd.
 
 
 def pandas_peer(path: Path, database: Path) -> int:
-    """What a user would write with pandas: read, validate each rule column-wise, keep the valid rows."""
+    """What a user would write with pandas: read, validate each rule column-wise, keep the valid rows and mark the
+    repeated ones."""
     frame = pd.read_csv(path, encoding="cp949", dtype=str, keep_default_na=False)
     frame.columns = [clean_header(name) for name in frame.columns]
     text = {name: frame[name].str.strip() for name in frame.columns}
@@ -85,7 +86,7 @@ def pandas_peer(path: Path, database: Path) -> int:
         dated = pd.to_datetime(text[name], format="%Y-%m-%d", errors="coerce").fillna(
             pd.to_datetime(text[name], format="%Y%m%d", errors="coerce"))
         valid &= text[name].eq("") | dated.notna()
-    kept = frame[valid]
+    kept = frame[valid].assign(is_copy=lambda rows: rows.duplicated())
     with duckdb.connect(str(database)) as con:
         con.register("kept", kept)
         con.execute("CREATE TABLE employment AS SELECT * FROM kept")

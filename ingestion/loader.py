@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.connections import connect
-from ingestion.contracts import CONTRACTS, FeedContract, employment
+from ingestion.contracts import CONTRACTS, LINEAGE_COLUMNS, FeedContract, employment
 from ingestion.files import (cut_inside_character, decode, discover, lenient_lines, physical_lines, sha256_of,
                              stat_signature, truncation)
 from ingestion.parsers import (PARSERS, FileRejected, parse_employment, parse_employment_streamed, parse_firm_workbook,
@@ -120,6 +120,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
     for contract in CONTRACTS.values():
         con.execute(contract.create_table_sql())
+    _mark_copies_loaded_unmarked(con)
+
+
+def _mark_copies_loaded_unmarked(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse loaded before the loader marked copies gets `copy_of_row`, in one transaction, set on the
+    copies it already holds as staging used to find them: rows of one file version alike in every stored column,
+    the first of them the original. Staging then leaves the marked rows out and compares rows no more."""
+    if con.execute("SELECT 1 FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = 'employment' "
+                   "AND column_name = 'copy_of_row'").fetchall():
+        return
+    business = ", ".join(employment.CONTRACT.column_names)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("ALTER TABLE raw.employment ADD COLUMN copy_of_row BIGINT")
+        con.execute(f"""UPDATE raw.employment SET copy_of_row = copies.copy_of_row
+            FROM (SELECT source_file, source_sha256, source_row,
+                         min(source_row) OVER (PARTITION BY source_file, source_sha256, {business}) AS copy_of_row
+                  FROM raw.employment) AS copies
+            WHERE copies.copy_of_row <> copies.source_row AND raw.employment.source_file = copies.source_file
+              AND raw.employment.source_sha256 = copies.source_sha256
+              AND raw.employment.source_row = copies.source_row""")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def load_landing(landing_dir: Path, warehouse_path: Path, feeds: Iterable[str] = tuple(CONTRACTS),
@@ -337,7 +362,9 @@ def _apply_cross_file_rules(con, contract: FeedContract, rel_path: str) -> None:
 
 def _insert_incoming(con, contract: FeedContract, rel_path: str, sha: str, batch_id: str, now: dt.datetime) -> None:
     columns = ", ".join(contract.column_names)
-    con.execute(f"INSERT INTO {contract.raw_table} SELECT {columns}, $path, source_row, $sha, $batch, $now "
+    file_columns = "".join(f", {c.name}" for c in contract.file_columns)
+    con.execute(f"INSERT INTO {contract.raw_table} ({columns}, {', '.join(name for name, _ in LINEAGE_COLUMNS)}"
+                f"{file_columns}) SELECT {columns}, $path, source_row, $sha, $batch, $now{file_columns} "
                 "FROM incoming_ok", {"path": rel_path, "sha": sha, "batch": batch_id, "now": now})
     con.execute("INSERT INTO audit.quarantine SELECT $feed, $path, source_row, raw_content, reason_code, message, "
                 "$sha, $batch, $now FROM incoming_bad",

@@ -1,7 +1,8 @@
 """Parsers that turn one decoded landing file into accepted rows and quarantined rows.
 
 Each parser fills two temporary relations on the loader's connection (tables, or views for employment):
-- `incoming_ok`: the feed's raw columns plus `source_row` and `raw_content`;
+- `incoming_ok`: the feed's raw columns plus `source_row` and `raw_content` (and its `file_columns`: employment's
+  `copy_of_row`, which marks a row repeating an earlier one of the file);
 - `incoming_bad`: `source_row`, `raw_content`, `reason_code`, `message`.
 The small feeds (firms, funding) are validated row by row in Python with the normalisers, firm lists from CSV
 and Excel alike; the employment file, hundreds of thousands of rows a month, is validated column-wise inside
@@ -356,14 +357,17 @@ def _employment_header_check(first_line: str, rel_path: str) -> None:
 
 def _employment_read(source: Path, file_month: str, header: bool, rejects: bool) -> str:
     """SELECT of a UTF-8 NPS file's rows (or a part's) as the reader reads them: the columns as delivered, the dates
-    parsed into their `_date_column`, and `failure`, the row's first failing rule. With `rejects` the reader sets
-    the rows it cannot read aside into `emp_rejects`; without, such a row fails the read."""
+    parsed into their `_date_column`, `row_hash` over the columns as delivered, and `failure`, the row's first failing
+    rule. With `rejects` the reader sets the rows it cannot read aside into `emp_rejects`; without, such a row fails
+    the read."""
     columns = "{" + ", ".join(f"'{n}': '{_EMPLOYMENT_READ_TYPES.get(n, 'VARCHAR')}'" for n in _EMPLOYMENT_NAMES) + "}"
     errors = ", store_rejects = true, rejects_table = 'emp_rejects', rejects_scan = 'emp_scans'" if rejects else ""
     read = (f"read_csv({_quote(str(source))}, header = {str(header).lower()}, auto_detect = false, "
             f"columns = {columns}, delim = ',', quote = '\"', escape = '\"'{errors})")
     parsed_dates = ", ".join(f"{_employment_date(c)} AS {_date_column(c)}" for c in employment_contract.DATE_COLUMNS)
-    return f"SELECT *, {_employment_failure(file_month)} AS failure FROM (SELECT *, {parsed_dates} FROM {read})"
+    row_hash = f"hash({', '.join(_EMPLOYMENT_NAMES)}) AS row_hash"
+    return (f"SELECT *, {_employment_failure(file_month)} AS failure "
+            f"FROM (SELECT *, {parsed_dates}, {row_hash} FROM {read})")
 
 
 def parse_employment(con: duckdb.DuckDBPyConnection, text: str, rel_path: str, encoding: str, path: Path,
@@ -478,7 +482,8 @@ def parse_employment_streamed(con: duckdb.DuckDBPyConnection, data: bytes, rel_p
 
 def _employment_rows(con: duckdb.DuckDBPyConnection, rel_path: str, file_month: str, blank_lines: list[int]) -> None:
     """From `emp_rows` and `emp_rejects`: `emp_failures`, the rows breaking a rule; `incoming_bad` over it and the
-    reader's rejects; `incoming_ok`, a view typing every other row. Rejects the file if rows state another month."""
+    reader's rejects; `incoming_ok`, a view typing every other row and marking the copies. Rejects the file if rows
+    state another month."""
     # the connection preserves insertion order (DuckDB's default, kept by connections.connect): rowid is file order
     scan = "(SELECT *, rowid + 1 AS ordinality FROM emp_rows)"
     raw_content = "concat_ws(',', " + ", ".join(f"coalesce({n}::VARCHAR, '')" for n in _EMPLOYMENT_NAMES) + ")"
@@ -487,8 +492,12 @@ def _employment_rows(con: duckdb.DuckDBPyConnection, rel_path: str, file_month: 
     rejected_lines = [line for (line,) in con.execute("SELECT DISTINCT line FROM emp_rejects ORDER BY 1").fetchall()]
     # Lines that gave no row (set aside by the reader, or empty) shift the row numbers of the rows after them.
     skipped = sorted(rejected_lines + blank_lines)
-    source_row = "ordinality + 1" + "".join(
-        f" + CASE WHEN ordinality > {line - 2 - k} THEN 1 ELSE 0 END" for k, line in enumerate(skipped))
+
+    def row_in_file(ordinality: str) -> str:
+        return f"{ordinality} + 1" + "".join(
+            f" + CASE WHEN {ordinality} > {line - 2 - k} THEN 1 ELSE 0 END" for k, line in enumerate(skipped))
+
+    source_row = row_in_file("ordinality")
     [(other_rows, first_other_row, first_other_month)] = con.execute(f"""
         SELECT count(*), min({source_row}), arg_min(split_part(failure, '"', 2), ordinality)
         FROM emp_failures WHERE failure LIKE 'file_mixed_months|%'""").fetchall()
@@ -509,12 +518,14 @@ def _employment_rows(con: duckdb.DuckDBPyConnection, rel_path: str, file_month: 
             typed.append(f"{_date_column(name)} AS {name}")
         else:
             typed.append(name)
+    _mark_copies(con, scan)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW incoming_ok AS
         WITH {_region_codes()}
         SELECT {', '.join(typed)}, r.current_code AS region_code, {source_row} AS source_row,
-               NULL::VARCHAR AS raw_content
+               {row_in_file('c.first_ordinality')} AS copy_of_row, NULL::VARCHAR AS raw_content
         FROM {scan} AS s
         LEFT JOIN region_codes r ON r.code = trim(s.region_code_as_delivered)
+        LEFT JOIN emp_copies c ON c.copy_ordinality = s.ordinality
         WHERE failure IS NULL""")
     prefix = _quote(f"{rel_path} row ")
     reader_reasons = " ".join(f"WHEN {_quote(kind)} THEN {_quote(reason)}" for kind, reason in _READER_REASONS.items())
@@ -531,6 +542,21 @@ def _employment_rows(con: duckdb.DuckDBPyConnection, rel_path: str, file_month: 
                {prefix} || line || ': ' || coalesce(column_name || ': ', '') || error_message AS message
         FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY column_idx) AS nth FROM emp_rejects)
         WHERE nth = 1""")
+
+
+def _mark_copies(con: duckdb.DuckDBPyConnection, scan: str) -> None:
+    """`emp_copies`: (copy_ordinality, first_ordinality) of each valid row of `emp_rows` that repeats an earlier one field
+    for field as delivered, with the first such row. The reader hashed every row as it read it (`row_hash`), in
+    parallel and beside the decode of the next part, so only rows whose hash repeats are compared here field by
+    field: comparing or hashing every row once more cost a national month a third of a second."""
+    fields = ", ".join(_EMPLOYMENT_NAMES)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE emp_copies AS
+        WITH repeated AS (
+            SELECT row_hash FROM emp_rows WHERE failure IS NULL GROUP BY row_hash HAVING count(*) > 1)
+        SELECT ordinality AS copy_ordinality, min(ordinality) OVER (PARTITION BY {fields}) AS first_ordinality
+        FROM {scan}
+        WHERE failure IS NULL AND row_hash IN (SELECT row_hash FROM repeated)
+        QUALIFY copy_ordinality <> first_ordinality""")
 
 
 PARSERS = {"firms": parse_firms, "funding": parse_funding}

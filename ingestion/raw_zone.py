@@ -104,6 +104,7 @@ def _export_months(con: duckdb.DuckDBPyConnection, table_dir: Path, months: list
     table_dir.mkdir(parents=True, exist_ok=True)
     condition, params = "", []
     if months is not None:
+        months = sorted(set(months) | set(_months_missing_columns(con, table_dir)))
         if not months:
             return {"rows": 0, "path": str(table_dir), "partitions": [], "removed": []}
         condition = f"WHERE {PARTITION_COLUMN} IN ({', '.join('?' for _ in months)})"
@@ -131,6 +132,21 @@ def _export_months(con: duckdb.DuckDBPyConnection, table_dir: Path, months: list
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"rows": rows, "path": str(table_dir), "partitions": written, "removed": removed}
+
+
+def _months_missing_columns(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[dt.date]:
+    """Month partitions whose files lack a column the raw table has now: written before the table gained it (as
+    `copy_of_row`). An export of some months takes these along, so every partition has the table's columns."""
+    files = sorted(str(path) for path in table_dir.glob(f"{PARTITION_COLUMN}=*/*.parquet"))
+    if not files:
+        return []
+    columns = {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ? AND column_name <> ?",
+        [PARTITIONED_TABLE, PARTITION_COLUMN]).fetchall()}
+    behind = con.execute("SELECT file_name FROM parquet_schema(?) GROUP BY file_name "
+                         "HAVING NOT list_has_all(list(name), ?)", [files, sorted(columns)]).fetchall()
+    prefix = f"{PARTITION_COLUMN}="
+    return sorted({dt.date.fromisoformat(Path(name).parent.name[len(prefix):]) for (name,) in behind})
 
 
 def _partition_months(table_dir: Path) -> list[dt.date]:

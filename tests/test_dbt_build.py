@@ -363,11 +363,11 @@ def test_exact_duplicates_removed_keeping_first_lineage(warehouse):
 def test_dbt_show_previews_a_model_written_in_month_batches_over_every_month(warehouse):
     """Only a build fills the batch table of an incremental_by_month model; a preview reads every month instead."""
     db_path, _, target = warehouse
-    result = run_dbt(["show", "--select", "stg_employment__workplace_months", "--limit", "1000", "--output", "json"],
+    result = run_dbt(["show", "--select", "int_workplace_months", "--limit", "1000", "--output", "json"],
                      db_path, target.parent / "show", timeout=300)
     shown = {row["data_month"] for row in json.loads(result.stdout[result.stdout.index("{"):])["show"]}
     stored = {month for (month,) in _rows(db_path, "SELECT DISTINCT strftime(data_month, '%Y-%m-%d') "
-                                                   "FROM staging.stg_employment__workplace_months")}
+                                                   "FROM intermediate.int_workplace_months")}
     assert shown == stored and len(stored) > 1
 
 

@@ -270,20 +270,20 @@ def test_a_rebuild_that_fails_in_a_later_batch_leaves_the_stored_table_as_it_was
 
     failing = tmp_path / "failing_project"
     shutil.copytree(PROJECT, failing, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
-    staging = failing / "models" / "staging" / "employment" / "stg_employment__workplace_months.sql"
-    staging_sql = staging.read_text(encoding="utf-8")
-    assert "select\n    data_month,\n    brn_prefix," in staging_sql
-    staging.write_text(staging_sql.replace(
-        "select\n    data_month,\n    brn_prefix,",
-        "select\n    case when data_month = date '2024-03-01' then error('planted failure') else data_month end"
-        " as data_month,\n    brn_prefix,"), encoding="utf-8")
-    result = run_dbt(["run", "--full-refresh", "--select", "stg_employment__workplace_months"], warehouse,
+    months_model = failing / "models" / "intermediate" / "employment" / "int_workplace_months.sql"
+    model_sql = months_model.read_text(encoding="utf-8")
+    assert "select\n    workplace_key,\n    data_month,\n" in model_sql
+    months_model.write_text(model_sql.replace(
+        "select\n    workplace_key,\n    data_month,\n",
+        "select\n    workplace_key,\n    case when data_month = date '2024-03-01' then error('planted failure')"
+        " else data_month end as data_month,\n"), encoding="utf-8")
+    result = run_dbt(["run", "--full-refresh", "--select", "int_workplace_months"], warehouse,
                      tmp_path / "failing", project=failing, dbt_vars={"rows_per_batch": 1}, succeeds=False,
                      timeout=300)
     assert result.returncode != 0 and "planted failure" in result.stdout
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        stored = con.execute("select strftime(data_month, '%Y-%m') from staging.stg_employment__workplace_months "
+        stored = con.execute("select strftime(data_month, '%Y-%m') from intermediate.int_workplace_months "
                              "order by 1").fetchall()
         leftovers = con.execute("select table_name from duckdb_tables() "
                                 "where table_name like 'dbt_month_batch%'").fetchall()

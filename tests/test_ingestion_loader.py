@@ -108,10 +108,11 @@ def test_employment_file_as_the_public_dataset_ships_it(landing, warehouse):
                      header=header)
     summary = load_landing(landing, warehouse)
     assert (summary.files[0].rows_read, summary.files[0].rows_loaded, summary.files[0].rows_quarantined) == (7, 3, 4)
+    # exact duplicates are kept raw, each marked with the first row it repeats (staging leaves the marked ones out)
     assert query(warehouse, "SELECT source_row, data_month::VARCHAR, region_code, region_code_as_delivered, "
-                            "workplace_name, subscribers FROM raw.employment ORDER BY source_row") == [
-        (2, "2023-05-01", "51", "42", "(주)한빛정밀", 12), (3, "2023-05-01", "51", "42", "(주)한빛정밀", 12),
-        (8, "2023-05-01", "51", "42", "(주)한빛정밀", 12)]   # exact duplicates kept raw; staging deduplicates
+                            "workplace_name, subscribers, copy_of_row FROM raw.employment ORDER BY source_row") == [
+        (2, "2023-05-01", "51", "42", "(주)한빛정밀", 12, None), (3, "2023-05-01", "51", "42", "(주)한빛정밀", 12, 2),
+        (8, "2023-05-01", "51", "42", "(주)한빛정밀", 12, 2)]
     assert query(warehouse, "SELECT source_row, reason_code FROM audit.quarantine ORDER BY 1") == [
         (4, "negative_headcount"), (5, "wrong_field_count"), (6, "unknown_region"), (7, "invalid_date")]
     assert all(read == accounted for _, read, accounted in reconciles(warehouse))

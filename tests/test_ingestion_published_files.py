@@ -107,7 +107,7 @@ def test_published_quirks_are_read_as_the_facts_they_state(landing, tmp_path):
     rows = {(Path(f).name, r): rest for f, r, *rest in query(warehouse, """
         SELECT source_file, source_row, workplace_name, region_code_as_delivered, region_code, sigungu_code,
                eupmyeondong_code, postcode, legal_dong_code, covered_from::VARCHAR, reregistered_on::VARCHAR,
-               withdrawn_on::VARCHAR, enrolment_status, subscribers, workplace_type, industry_code
+               withdrawn_on::VARCHAR, enrolment_status, subscribers, workplace_type, industry_code, copy_of_row
         FROM raw.employment""")}
     march = {r: v for (f, r), v in rows.items() if f == MARCH_2024}
     # 3-digit parts become the 5-digit 시군구 code (region + part); the 읍면동 part stays as delivered.
@@ -119,7 +119,9 @@ def test_published_quirks_are_read_as_the_facts_they_state(landing, tmp_path):
     assert march[6][1:4] == ["45", "52", "45113"]                      # 전북's old code still delivered in 2024
     assert march[7][1:4] == ["27", "27", "27720"] and march[8][1:4] == ["47", "47", "47720"]   # 군위, both codes
     assert march[9][12] == 2 and march[9][13] == "851201"              # individual workplace, NPS industry code
-    assert march[10] == march[2]                                       # exact duplicate kept raw; staging dedups
+    # the exact duplicate is kept raw and marked as a copy of row 2 (staging leaves it out); no other row is one
+    assert march[10][:14] == march[2][:14] and march[10][14] == 2
+    assert [(f, r) for (f, r), v in rows.items() if v[14] is not None] == [(MARCH_2024, 10)]
     june = {r: v for (f, r), v in rows.items() if f == JUNE_2023}
     assert june[2][1:4] == ["47", "47", "47720"] and june[2][7] == "2011-10-10"   # older form: 5 digits, YYYYMMDD
     assert june[4][1:3] == ["42", "51"]
@@ -128,6 +130,21 @@ def test_published_quirks_are_read_as_the_facts_they_state(landing, tmp_path):
     assert [july[2][1:4], july[2][6]] == [["12", "12", "12170"], "2917010100"]   # 광주 by its legal-dong code
     assert [july[3][1:4], july[3][6]] == [["12", "12", "12130"], "4613010100"]   # 전남 by its legal-dong code
 
+
+
+def test_a_warehouse_loaded_before_copies_were_marked_has_its_copies_marked_at_the_next_load(landing, tmp_path):
+    """Earlier warehouses hold the copies unmarked (staging used to compare every row); the next load adds the
+    column and marks them as a new file's are marked, so staging leaves them out."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_landing(landing, warehouse)
+    marked = "SELECT source_file, source_row, copy_of_row FROM raw.employment WHERE copy_of_row IS NOT NULL"
+    assert query(warehouse, marked) == [(f"employment/{MARCH_2024}", 10, 2)]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("ALTER TABLE raw.employment DROP COLUMN copy_of_row")
+    summary = load_landing(landing, warehouse)
+    assert {f.status for f in summary.files} == {"unchanged"}
+    assert query(warehouse, marked) == [(f"employment/{MARCH_2024}", 10, 2)]
+    assert query(warehouse, "SELECT count(*) FROM raw.employment") == [(17,)]
 
 PLANTED = [  # (row of the March 2024 file, field, value, reason the row must be quarantined with)
     (2, "covered_from", "2024-02-30", "invalid_date"),

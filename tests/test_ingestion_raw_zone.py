@@ -97,3 +97,17 @@ def test_months_gone_from_the_warehouse_leave_the_zone(warehouse, tmp_path):
 def test_month_labels_must_be_months(warehouse, tmp_path):
     with pytest.raises(ValueError, match="2024"):
         export_raw_zone(warehouse, tmp_path / "raw_zone", months=["2024"])
+
+
+def test_a_month_export_also_rewrites_months_exported_before_the_table_gained_a_column(warehouse, tmp_path):
+    """A warehouse loaded before the loader marked copies gets `copy_of_row` at its next load; the months its
+    raw zone already holds lack the column, so the next export of any month rewrites them too."""
+    zone = tmp_path / "raw_zone"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("ALTER TABLE raw.employment DROP COLUMN copy_of_row")
+    export_raw_zone(warehouse, zone)
+    load_landing(tmp_path / "landing", warehouse)       # nothing new; the loader adds the column
+    result = export_raw_zone(warehouse, zone, months=["2024-02"])
+    assert result["employment"]["partitions"] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert rows_differing(warehouse, "employment", f"{zone}/employment/*/*.parquet", hive=True) == 0
+    assert export_raw_zone(warehouse, zone, months=["2024-02"])["employment"]["partitions"] == ["2024-02-01"]

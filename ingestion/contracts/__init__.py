@@ -39,10 +39,13 @@ class FeedContract:
     raw_table: str                 # schema-qualified raw table
     columns: tuple[RawColumn, ...]  # business columns, in raw-table order (lineage columns follow)
     reason_codes: dict[str, str] = field(default_factory=dict)  # quarantine reason -> meaning
+    # columns the loader derives from the file as a whole, after the lineage columns (the parser's incoming_ok has them)
+    file_columns: tuple[RawColumn, ...] = ()
 
     def create_table_sql(self) -> str:
         cols = [f"{c.name} {c.sql_type}" for c in self.columns]
         cols += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+        cols += [f"{c.name} {c.sql_type}" for c in self.file_columns]
         return f"CREATE TABLE IF NOT EXISTS {self.raw_table} (\n    " + ",\n    ".join(cols) + "\n)"
 
     @property

@@ -68,6 +68,12 @@ COUNT_COLUMNS = ("subscribers", "new_subscribers", "lost_subscribers")
 ENCODING = "cp949"
 
 
+# Published files repeat a few rows exactly. The loader keeps every copy (nothing delivered is dropped) and marks it,
+# so staging can leave the copies out without comparing every row of the history again on each build.
+COPY_OF_ROW = ("the earlier row of the same file this row repeats field for field as delivered (the first such "
+               "row); NULL for a row that repeats none")
+
+
 def stated_month(value: str) -> str | None:
     """The data month a 자료생성년월 value states, as YYYY-MM, or None if it is not in a listed form."""
     match = MONTH_FORM.fullmatch(value.strip())
@@ -83,6 +89,7 @@ CONTRACT = FeedContract(
         *(RawColumn(name, sql_type, meaning) for _, name, sql_type, meaning in _COLUMNS),
         RawColumn("region_code", "VARCHAR NOT NULL", "region resolved to the current 2-digit legal-dong code"),
     ),
+    file_columns=(RawColumn("copy_of_row", "BIGINT", COPY_OF_ROW),),
     reason_codes={
         **FILE_REASONS,
         "file_empty": "the file holds a header and no data rows: the month it was meant to deliver is missing",

@@ -7,7 +7,7 @@
     region or rewrites its legal form ("(주)ABC" -> "ABC(주)") keeps its key; the region part is the programme
     region, so it also survives the 강원 and 전북 code changes. Moves across regions and real renames get a new
     key, which int_workplace_chains links to the old one.
-    Incremental by data_month like its staging model (through int_workplace_rows_bridged). -#}
+    Incremental by data_month: it reads the batch's months of the staged rows (through int_workplace_rows_bridged). -#}
 {{ config(**sme_warehouse.incremental_month_config()) }}
 
 {#- A workplace's name comes again every month, so each distinct name of the batch is normalised once, not once
