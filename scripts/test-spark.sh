@@ -118,7 +118,7 @@ step "compare duckdb and spark results"
 status=0
 "$VENV/bin/python" "$REPO/scripts/compare_engines.py" \
     --duckdb "$SME_WAREHOUSE_PATH" --spark-warehouse "$SME_SPARK_WAREHOUSE_DIR" \
-    --table staging.stg_employment__workplace_months --table intermediate.int_workplace_months \
+    --table intermediate.int_workplace_months \
     --table intermediate.int_workplace_chains --table intermediate.int_program_effect_firms \
     --table intermediate.int_program_effects || status=$?
 step "done"

@@ -192,10 +192,10 @@ def test_a_run_killed_mid_load_leaves_no_partial_file_and_the_next_run_completes
         loader._record_file = record_then_die
         loader.load_landing({str(landing)!r}, {str(warehouse)!r})
     """)
-    # the killed load cannot remove its scratch folder: it goes under this test's own temporary folder
+    # a file's scratch folder (its decoded copy) goes once it is parsed, before the write the kill interrupts
     child = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), env={**os.environ, "TMPDIR": str(tmp_path)})
     assert child.returncode == -signal.SIGKILL
-    assert [p.name[:9] for p in tmp_path.glob("sme_load_*")] == ["sme_load_"]
+    assert list(tmp_path.glob("sme_load_*")) == []
     assert query(warehouse, "SELECT source_file, count(*) FROM raw.employment GROUP BY 1") == [
         ("employment/nps_202401.csv", 500)]
     summary = load_landing(landing, warehouse)
@@ -203,6 +203,40 @@ def test_a_run_killed_mid_load_leaves_no_partial_file_and_the_next_run_completes
         ("employment/nps_202401.csv", "unchanged"), ("employment/nps_202402.csv", "loaded")]
     assert query(warehouse, "SELECT count(*) FROM raw.employment") == [(1000,)]
 
+
+
+def test_each_file_is_parsed_while_the_one_before_is_written_and_a_file_rewritten_after_it_was_read_loads_rewritten(
+        landing, warehouse, monkeypatch):
+    """The next file is read and parsed ahead on a second connection; if it changes before its turn, its turn
+    reads it again and loads what it holds then, and a file read ahead that turns out a duplicate loads nothing."""
+    for name, month in (("nps_202401.csv", "202401"), ("nps_202401_copy.csv", "202401"), ("nps_202402.csv", "202402"),
+                        ("nps_202402_resent.csv", "202402")):
+        write_employment(landing, name, [workplace_row(month, subscribers=12)])
+    read_ahead = []
+    real_parse_ahead = loader._parse_ahead
+
+    def parse_then_rewrite(con, landing_dir, contract, path):
+        ahead = real_parse_ahead(con, landing_dir, contract, path)
+        read_ahead.append(path.name)
+        if path.name == "nps_202402.csv":      # rewritten after it was read: 99 subscribers, not 12
+            write_employment(landing, path.name, [workplace_row("202402", subscribers=99)])
+        return ahead
+
+    monkeypatch.setattr(loader, "_parse_ahead", parse_then_rewrite)
+    summary = load_landing(landing, warehouse)
+    assert read_ahead == ["nps_202401_copy.csv", "nps_202402.csv", "nps_202402_resent.csv"]
+    assert [(Path(f.file_path).name, f.status) for f in summary.files] == [
+        ("nps_202401.csv", "loaded"), ("nps_202401_copy.csv", "duplicate"), ("nps_202402.csv", "loaded"),
+        ("nps_202402_resent.csv", "loaded")]
+    rows = query(warehouse, "SELECT source_file, subscribers FROM raw.employment ORDER BY 1")
+    # the resent copy (12 subscribers) corrects the rewritten February: it is not a duplicate of it any more
+    assert rows == [("employment/nps_202401.csv", 12), ("employment/nps_202402_resent.csv", 12)]
+    assert query(warehouse, "SELECT status, superseded_by FROM audit.ingest_files "
+                            "WHERE file_path = 'employment/nps_202402.csv'") == [
+        ("superseded", "employment/nps_202402_resent.csv")]
+    assert query(warehouse, "SELECT sha256 FROM audit.ingest_files WHERE file_path = 'employment/nps_202402.csv'") \
+        == [(files.sha256_of((landing / "employment" / "nps_202402.csv").read_bytes()),)]
+    assert all(read == accounted for _, read, accounted in reconciles(warehouse))
 
 def test_empty_lines_are_not_records_and_do_not_shift_row_numbers(landing, warehouse):
     path = write_employment(landing, "nps_202401.csv", [workplace_row(), workplace_row(subscribers=-1),
